@@ -1,0 +1,185 @@
+//! `pullthrough` rewrites container image references in rendered Kubernetes
+//! manifests so that they are pulled through an Amazon ECR pull-through cache.
+//!
+//! # Brief overview
+//!
+//! The output differs from the input only in the image scalars that were
+//! rewritten. Nothing is ever re-serialised: the pipeline finds byte spans in
+//! the original text and replaces them.
+//!
+//! | stage  | module                        | data in → data out                          |
+//! |--------|-------------------------------|---------------------------------------------|
+//! | read   | [`rewrite`]                   | bytes → `&str` (UTF-8 checked, BOM kept)    |
+//! | locate | [`yaml`], [`workload`], [`locate`] | text → documents → [`locate::Site`]s   |
+//! | decide | [`reference`], [`rules`]      | image string → [`rules::Decision`]          |
+//! | encode | [`yaml::scalar`]              | site + new image → [`splice::Edit`]         |
+//! | splice | [`splice`]                    | text + edits → new text                     |
+//! | write  | the binary (`src/main.rs`)    | text → stdout, [`diag::Warning`]s → stderr  |
+//!
+//! Data flows one way: no stage calls an earlier one. The library never reads
+//! the environment and never prints.
+
+pub mod diag;
+pub mod locate;
+pub mod reference;
+pub mod rules;
+pub mod splice;
+pub mod workload;
+pub mod yaml;
+
+use diag::Warning;
+use locate::{Locator, Object};
+use rules::{Decision, Keep, Rules};
+use splice::Edit;
+use yaml::{NodeKind, scalar};
+
+/// Everything a rewrite needs besides the input.
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    pub rules: &'a Rules,
+    /// Annotation key whose value `disabled` (any case) opts an object or pod
+    /// template out.
+    pub opt_out_annotation: &'a str,
+    pub workloads: &'a [workload::Workload],
+}
+
+/// What happened to one image field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// 1-based document number in the stream.
+    pub document: usize,
+    pub line: usize,
+    pub column: usize,
+    pub path: String,
+    pub object: Object,
+    /// The image as YAML reads it; `None` when the field is not a scalar.
+    pub original: Option<String>,
+    /// The new image, when it was rewritten.
+    pub result: Option<String>,
+    pub status: Status,
+}
+
+/// Why an image field ended as it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Status {
+    /// Rewritten to the cache.
+    Rewritten,
+    /// The object or its pod template carries the opt-out annotation.
+    OptedOut,
+    /// The rules leave it as written.
+    Kept(Keep),
+    /// The field is a number, bool, null, mapping or sequence.
+    NotAString,
+    /// The field is an alias (`*name`): there is no scalar here to edit.
+    Alias,
+    /// The scalar has an anchor: aliases elsewhere would change with it.
+    Anchored,
+    /// The scalar is written in a way that cannot be edited in place.
+    Unsupported(scalar::Unsupported),
+}
+
+impl Status {
+    /// The message for a warning, or `None` when this is not worth one.
+    fn warning(&self, original: Option<&str>) -> Option<String> {
+        let shown = original.map_or_else(|| "value".to_string(), |o| format!("{o:?}"));
+        match self {
+            Status::Rewritten | Status::OptedOut => None,
+            Status::Kept(keep) => keep.is_warning().then(|| keep.to_string()),
+            Status::NotAString => Some(format!("{shown} is not a string; left unchanged")),
+            Status::Alias => Some("image is an alias; left unchanged".to_string()),
+            Status::Anchored => Some(format!(
+                "{shown} has an anchor, and its aliases could be anything; left unchanged"
+            )),
+            Status::Unsupported(why) => Some(format!("{shown} is a {why}; left unchanged")),
+        }
+    }
+}
+
+/// The rewritten stream and what happened on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub text: String,
+    /// The edits made, in input order: spans of the input and their new text.
+    pub edits: Vec<Edit>,
+    pub images: Vec<Image>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Rewrites every image of a YAML (or JSON) stream. Reads the whole stream
+/// first: on error nothing is returned but the error.
+pub fn rewrite(input: &[u8], options: &Options) -> Result<Outcome, yaml::Error> {
+    let text = std::str::from_utf8(input).map_err(|e| utf8_error(input, e.valid_up_to()))?;
+    let docs = yaml::parse(text)?;
+    let locator = Locator { workloads: options.workloads, opt_out_annotation: options.opt_out_annotation };
+    let mut edits = Vec::new();
+    let mut images = Vec::new();
+    let mut warnings = Vec::new();
+    for (index, doc) in docs.iter().enumerate() {
+        for site in locator.sites(doc) {
+            let node = doc.node(site.node);
+            let scalar = doc.scalar(site.node);
+            let original = scalar.map(|s| s.value.clone());
+            let (status, result) = match (&node.kind, scalar) {
+                (NodeKind::Alias, _) => (Status::Alias, None),
+                (_, None) => (Status::NotAString, None),
+                (_, Some(s)) if !s.is_string() => (Status::NotAString, None),
+                _ if site.opted_out => (Status::OptedOut, None),
+                (_, Some(s)) if s.anchored => (Status::Anchored, None),
+                (_, Some(s)) => match options.rules.decide(&s.value) {
+                    Decision::Keep(keep) => (Status::Kept(keep), None),
+                    Decision::Rewrite { image, notes } => {
+                        match scalar::replacement(text, node, s, &image) {
+                            Ok((span, text)) => {
+                                edits.push(Edit { span, text });
+                                for note in notes {
+                                    warnings.push(warning(index, node, &site.path, note.to_string()));
+                                }
+                                (Status::Rewritten, Some(image))
+                            }
+                            Err(why) => (Status::Unsupported(why), None),
+                        }
+                    }
+                },
+            };
+            if let Some(message) = status.warning(original.as_deref()) {
+                warnings.push(warning(index, node, &site.path, message));
+            }
+            images.push(Image {
+                document: index + 1,
+                line: node.line,
+                column: node.column,
+                path: site.path,
+                object: site.object,
+                original,
+                result,
+                status,
+            });
+        }
+    }
+    let text = splice::apply(text, &mut edits);
+    Ok(Outcome { text, edits, images, warnings })
+}
+
+fn warning(index: usize, node: &yaml::Node, path: &str, message: String) -> Warning {
+    Warning { document: index + 1, line: node.line, column: node.column, path: path.to_string(), message }
+}
+
+/// Where the first invalid UTF-8 byte is: document (counting `---` lines
+/// before it), line and column.
+fn utf8_error(input: &[u8], at: usize) -> yaml::Error {
+    let before = &input[..at];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let document = 1 + before
+        .split(|&b| b == b'\n')
+        .skip(1)
+        .filter(|l| l.starts_with(b"---"))
+        .count();
+    yaml::Error {
+        kind: yaml::ErrorKind::InvalidUtf8,
+        document,
+        line: before.iter().filter(|&&b| b == b'\n').count() + 1,
+        column,
+    }
+}

@@ -1,0 +1,218 @@
+//! Finds the image fields of one document: walks the workload table over the
+//! document's tree and returns a [`Site`] for every image scalar, noting
+//! whether its pod template opted out.
+
+use crate::workload::{self, Shape, Workload};
+use crate::yaml::{Document, NodeId};
+
+/// How deep `*List` kinds may nest in one another (`List` of `List`s).
+const MAX_LIST_DEPTH: usize = 8;
+
+/// The containers lists of a pod spec that hold `image` fields.
+/// <https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#PodSpec>
+const CONTAINER_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
+
+/// An image field in a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// The image node (a scalar, usually; the caller checks).
+    pub node: NodeId,
+    /// Field path from the document root, e.g. `spec.template.spec.containers[0].image`.
+    pub path: String,
+    /// The object holding the field: `Kind namespace/name`.
+    pub object: Object,
+    /// The object or its pod template carries the opt-out annotation.
+    pub opted_out: bool,
+}
+
+/// The identity of a Kubernetes object, for messages and reports.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Object {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl std::fmt::Display for Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.kind)?;
+        match (&self.namespace, &self.name) {
+            (Some(ns), Some(name)) => write!(f, " {ns}/{name}"),
+            (None, Some(name)) => write!(f, " {name}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Where to look and what opts out.
+#[derive(Debug, Clone, Copy)]
+pub struct Locator<'a> {
+    pub workloads: &'a [Workload],
+    /// Annotation key whose value `disabled` (any case) opts a template out.
+    pub opt_out_annotation: &'a str,
+}
+
+impl Locator<'_> {
+    /// Every image site of the document, in document order.
+    pub fn sites(&self, doc: &Document) -> Vec<Site> {
+        let mut sites = Vec::new();
+        if let Some(root) = doc.root {
+            self.object(doc, root, String::new(), 0, &mut sites);
+        }
+        sites.sort_by_key(|s| doc.node(s.node).span.start);
+        sites.dedup_by_key(|s| s.node);
+        sites
+    }
+
+    fn object(&self, doc: &Document, root: NodeId, prefix: String, depth: usize, out: &mut Vec<Site>) {
+        let Some(kind) = doc.get_str(root, "kind") else { return };
+        if kind.ends_with("List") && depth < MAX_LIST_DEPTH {
+            for items in doc.get(root, "items") {
+                for (i, &item) in doc.items(items).iter().enumerate() {
+                    self.object(doc, item, format!("{prefix}items[{i}]."), depth + 1, out);
+                }
+            }
+        }
+        let group = workload::group(doc.get_str(root, "apiVersion").unwrap_or_default());
+        let Some(paths) = workload::lookup(self.workloads, group, kind) else { return };
+        let metadata = doc.get(root, "metadata").next();
+        let object = Object {
+            kind: kind.to_string(),
+            namespace: metadata.and_then(|m| doc.get_str(m, "namespace")).map(str::to_string),
+            name: metadata.and_then(|m| doc.get_str(m, "name")).map(str::to_string),
+        };
+        let opted_out = self.opts_out(doc, root);
+        for p in paths {
+            for (node, path) in resolve(doc, root, p.path, prefix.trim_end_matches('.')) {
+                let ctx = Context { object: &object, opted_out };
+                match p.shape {
+                    Shape::PodSpec => pod_spec(doc, node, &path, ctx, out),
+                    Shape::PodTemplate => {
+                        let ctx = Context { opted_out: opted_out || self.opts_out(doc, node), ..ctx };
+                        for spec in doc.get(node, "spec") {
+                            pod_spec(doc, spec, &join(&path, "spec"), ctx, out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The mapping's `metadata.annotations` opts out.
+    fn opts_out(&self, doc: &Document, node: NodeId) -> bool {
+        doc.get(node, "metadata")
+            .flat_map(|m| doc.get(m, "annotations"))
+            .flat_map(|a| doc.get(a, self.opt_out_annotation))
+            .filter_map(|v| doc.str(v))
+            .any(|v| v.eq_ignore_ascii_case("disabled"))
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    object: &'a Object,
+    opted_out: bool,
+}
+
+fn pod_spec(doc: &Document, spec: NodeId, path: &str, ctx: Context, out: &mut Vec<Site>) {
+    let mut site = |node, path| {
+        out.push(Site { node, path, object: ctx.object.clone(), opted_out: ctx.opted_out });
+    };
+    for field in CONTAINER_LISTS {
+        for list in doc.get(spec, field) {
+            for (i, &container) in doc.items(list).iter().enumerate() {
+                for image in doc.get(container, "image") {
+                    site(image, format!("{}[{i}].image", join(path, field)));
+                }
+            }
+        }
+    }
+    // Image volumes (KEP-4639): `volumes[].image.reference`.
+    for list in doc.get(spec, "volumes") {
+        for (i, &volume) in doc.items(list).iter().enumerate() {
+            for image in doc.get(volume, "image") {
+                for reference in doc.get(image, "reference") {
+                    site(reference, format!("{}[{i}].image.reference", join(path, "volumes")));
+                }
+            }
+        }
+    }
+}
+
+/// Every node the table path leads to, with its field path.
+fn resolve(doc: &Document, root: NodeId, path: &str, prefix: &str) -> Vec<(NodeId, String)> {
+    let mut here = vec![(root, prefix.to_string())];
+    for segment in path.split('.').filter(|s| !s.is_empty()) {
+        let mut next = Vec::new();
+        for (node, at) in here {
+            if segment == "*" {
+                for &(k, v) in doc.pairs(node) {
+                    if let Some(key) = doc.str(k) {
+                        next.push((v, join(&at, key)));
+                    }
+                }
+            } else if let Some(key) = segment.strip_suffix("[]") {
+                for list in doc.get(node, key) {
+                    for (i, &item) in doc.items(list).iter().enumerate() {
+                        next.push((item, format!("{}[{i}]", join(&at, key))));
+                    }
+                }
+            } else {
+                for v in doc.get(node, segment) {
+                    next.push((v, join(&at, segment)));
+                }
+            }
+        }
+        here = next;
+    }
+    here
+}
+
+fn join(base: &str, key: &str) -> String {
+    if base.is_empty() { key.to_string() } else { format!("{base}.{key}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse;
+
+    fn paths(text: &str) -> Vec<(String, bool)> {
+        let docs = parse(text).unwrap();
+        let locator = Locator {
+            workloads: workload::BUILTIN,
+            opt_out_annotation: "example.com/cache",
+        };
+        locator.sites(&docs[0]).into_iter().map(|s| (s.path, s.opted_out)).collect()
+    }
+
+    #[test]
+    fn finds_every_container_list_and_image_volumes() {
+        let text = "apiVersion: v1\nkind: Pod\nspec:\n  initContainers: [{image: a}]\n  containers:\n  - image: b\n  ephemeralContainers: [{image: c}]\n  volumes: [{name: v, image: {reference: d}}]\n";
+        let got: Vec<_> = paths(text).into_iter().map(|p| p.0).collect();
+        assert_eq!(got, [
+            "spec.initContainers[0].image",
+            "spec.containers[0].image",
+            "spec.ephemeralContainers[0].image",
+            "spec.volumes[0].image.reference",
+        ]);
+    }
+
+    #[test]
+    fn template_opt_out() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    metadata: {annotations: {example.com/cache: DISABLED}}\n    spec: {containers: [{image: a}]}\n";
+        assert_eq!(paths(text), [("spec.template.spec.containers[0].image".into(), true)]);
+    }
+
+    #[test]
+    fn list_items() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: batch/v1\n  kind: CronJob\n  spec: {jobTemplate: {spec: {template: {spec: {containers: [{image: a}]}}}}}\n";
+        assert_eq!(paths(text)[0].0, "items[0].spec.jobTemplate.spec.template.spec.containers[0].image");
+    }
+
+    #[test]
+    fn unknown_group_is_not_a_workload() {
+        let text = "apiVersion: batch.volcano.sh/v1alpha1\nkind: Job\nspec: {template: {spec: {containers: [{image: a}]}}}\n";
+        assert!(paths(text).is_empty());
+    }
+}

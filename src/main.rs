@@ -1,0 +1,10 @@
+//! The `pullthrough` command: parse arguments, run, map the result to an exit
+//! code. Everything else is in `cli.rs` and the library.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::main()
+}

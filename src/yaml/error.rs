@@ -1,0 +1,50 @@
+//! The error of reading a YAML stream, with where it happened.
+
+use std::fmt;
+
+/// Why a stream could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// 1-based number of the document the error is in.
+    pub document: usize,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// The kinds of [`Error`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is not valid UTF-8.
+    InvalidUtf8,
+    /// The YAML parser rejected the input; the text is libyaml's own problem
+    /// description, with its context when it has one.
+    Syntax(String),
+    /// Nodes are nested deeper than [`MAX_DEPTH`](super::tree::MAX_DEPTH).
+    TooDeep,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "document {}, line {}, column {}: ",
+            self.document, self.line, self.column
+        )?;
+        match &self.kind {
+            ErrorKind::InvalidUtf8 => f.write_str("input is not valid UTF-8"),
+            ErrorKind::Syntax(problem) => write!(f, "invalid YAML: {problem}"),
+            ErrorKind::TooDeep => write!(
+                f,
+                "nesting deeper than {} levels",
+                super::tree::MAX_DEPTH
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

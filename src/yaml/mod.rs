@@ -1,0 +1,16 @@
+//! YAML syntax only: documents, nodes and their byte spans. Knows nothing of
+//! images or rules.
+//!
+//! The parser is [`libyaml_safer`], a safe Rust port of libyaml 0.2.5. Kubernetes
+//! reads YAML with go-yaml, itself a port of libyaml, so the two accept the same
+//! streams (saphyr-parser and yaml-rust2 reject multi-line double-quoted flow
+//! scalars that kubectl accepts). Its marks are byte offsets, which is what
+//! splicing needs.
+
+mod error;
+mod resolve;
+pub mod scalar;
+mod tree;
+
+pub use error::{Error, ErrorKind};
+pub use tree::{Document, Node, NodeId, NodeKind, Scalar, ScalarStyle, parse};

@@ -1,0 +1,140 @@
+//! Writes a new value for a scalar in the style it already has: plain stays
+//! plain, quoted keeps its quotes, a block scalar keeps its header and
+//! indentation. Knows only YAML quoting, not what the value means.
+//!
+//! The new value must be a "safe" string (an image reference: ASCII letters,
+//! digits and `._-/:@`), which needs no escaping in any style. The caller
+//! guarantees that; [`replacement`] checks it.
+
+use std::ops::Range;
+
+use super::{Node, Scalar, ScalarStyle};
+
+/// A scalar that cannot be rewritten in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unsupported {
+    /// A block scalar (`|`, `>`) whose content is not exactly one line.
+    BlockScalarLines,
+    /// The new value has characters that would need quoting or escaping.
+    UnsafeValue,
+}
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unsupported::BlockScalarLines => "block scalar with more than one content line",
+            Unsupported::UnsafeValue => "new value would need quoting",
+        })
+    }
+}
+
+/// The byte range to replace in `text` and the text to put there, so that the
+/// scalar `node` reads as `new`.
+pub fn replacement(
+    text: &str,
+    node: &Node,
+    scalar: &Scalar,
+    new: &str,
+) -> Result<(Range<usize>, String), Unsupported> {
+    if new.is_empty() || !new.bytes().all(is_safe) {
+        return Err(Unsupported::UnsafeValue);
+    }
+    let start = if scalar.anchored || scalar.tag.is_some() {
+        skip_properties(text, node.span.start, node.span.end)
+    } else {
+        node.span.start
+    };
+    let end = node.span.end;
+    match scalar.style {
+        ScalarStyle::Plain => Ok((start..end, new.to_string())),
+        ScalarStyle::SingleQuoted => Ok((start..end, format!("'{new}'"))),
+        ScalarStyle::DoubleQuoted => Ok((start..end, format!("\"{new}\""))),
+        ScalarStyle::Literal | ScalarStyle::Folded => {
+            block_content_line(text, start..end, &scalar.value)
+                .map(|line| (line, new.to_string()))
+                .ok_or(Unsupported::BlockScalarLines)
+        }
+    }
+}
+
+fn is_safe(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b':' | b'@')
+}
+
+/// Skips a node's anchor and tag (`&a !!str `), and the blanks, line breaks
+/// and comments after them, to where the scalar itself starts.
+fn skip_properties(text: &str, mut i: usize, end: usize) -> usize {
+    let b = text.as_bytes();
+    loop {
+        match b.get(i) {
+            Some(b'&' | b'!') if i < end => {
+                while i < end && !b[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+            }
+            Some(b' ' | b'\t' | b'\r' | b'\n') if i < end => i += 1,
+            Some(b'#') if i < end => {
+                while i < end && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => return i,
+        }
+    }
+}
+
+/// The range of the one content line of a block scalar, without its
+/// indentation, if the scalar has exactly one non-blank line and that line
+/// is the whole value.
+fn block_content_line(text: &str, span: Range<usize>, value: &str) -> Option<Range<usize>> {
+    let body = &text[span.clone()];
+    let header_end = body.find('\n')? + 1;
+    let mut found = None;
+    let mut offset = span.start + header_end;
+    for line in body[header_end..].split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']).trim_end_matches(' ');
+        let trimmed = content.trim_start_matches(' ');
+        if !trimmed.is_empty() {
+            if found.is_some() {
+                return None;
+            }
+            let lead = content.len() - trimmed.len();
+            found = Some(offset + lead..offset + content.len());
+        }
+        offset += line.len();
+    }
+    let range = found?;
+    (text[range.clone()] == *value.trim_end_matches('\n')).then_some(range)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::yaml::parse;
+
+    #[track_caller]
+    fn check(input: &str, expected: &str) {
+        let docs = parse(input).unwrap();
+        let doc = &docs[0];
+        let id = doc.get(doc.root.unwrap(), "image").next().unwrap();
+        let node = doc.node(id);
+        let (range, new) =
+            super::replacement(input, node, doc.scalar(id).unwrap(), "reg/x:1").unwrap();
+        let mut out = input.to_string();
+        out.replace_range(range, &new);
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn keeps_each_style() {
+        check("image: nginx\n", "image: reg/x:1\n");
+        check("image: 'nginx'\n", "image: 'reg/x:1'\n");
+        check("image: \"nginx\" # c\n", "image: \"reg/x:1\" # c\n");
+        check("image: !!str nginx\n", "image: !!str reg/x:1\n");
+        check("image: |-\n  nginx\nx: 1\n", "image: |-\n  reg/x:1\nx: 1\n");
+        check("image: >\n    nginx\n\nx: 1\n", "image: >\n    reg/x:1\n\nx: 1\n");
+        check("{\"image\": \"nginx\"}", "{\"image\": \"reg/x:1\"}");
+        check("image: \"ngi\\\n  nx\"\n", "image: \"reg/x:1\"\n");
+        check("image: nginx\r\nx: 1\r\n", "image: reg/x:1\r\nx: 1\r\n");
+    }
+}

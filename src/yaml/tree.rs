@@ -1,0 +1,301 @@
+//! Reads a YAML stream into documents: a flat arena of nodes per document, each
+//! node with the byte span it occupies in the original text.
+//!
+//! The tree is only for finding things; it is never written back. Building it
+//! is iterative (an explicit stack), so deep nesting cannot overflow the call
+//! stack.
+
+use std::ops::Range;
+
+use libyaml_safer::{Event, EventData, Parser};
+
+use super::{Error, ErrorKind};
+
+/// Deepest nesting accepted, the same limit go-yaml (which Kubernetes uses)
+/// enforces: "exceeded max depth of 10000".
+pub const MAX_DEPTH: usize = 10_000;
+
+/// Index of a node in its [`Document`].
+pub type NodeId = usize;
+
+/// How a scalar is written in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    /// `|`
+    Literal,
+    /// `>`
+    Folded,
+}
+
+/// A scalar's value as YAML reads it, and how it is written.
+#[derive(Debug, Clone)]
+pub struct Scalar {
+    pub value: String,
+    pub style: ScalarStyle,
+    /// The scalar carries an anchor (`&name`).
+    pub anchored: bool,
+    /// The scalar's tag, resolved (`!!str` is `tag:yaml.org,2002:str`).
+    pub tag: Option<String>,
+}
+
+/// What a node is.
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    /// Key and value pairs in source order; duplicate keys are kept.
+    Mapping(Vec<(NodeId, NodeId)>),
+    Sequence(Vec<NodeId>),
+    /// `*name`: a reference to an anchored node.
+    Alias,
+}
+
+/// A node and where it is.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    /// Byte span in the whole input, including the node's anchor and tag.
+    pub span: Range<usize>,
+    /// 1-based line of the node's start.
+    pub line: usize,
+    /// 1-based column (in characters) of the node's start.
+    pub column: usize,
+}
+
+/// One document of a stream.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    pub nodes: Vec<Node>,
+    pub root: Option<NodeId>,
+}
+
+impl Scalar {
+    /// Kubernetes reads the scalar as a string: it is quoted, a block
+    /// scalar, tagged `!!str`, or plain and not a YAML 1.1 null, bool, int
+    /// or float. sigs.k8s.io/yaml resolves plain scalars with go-yaml's
+    /// YAML 1.1 rules, so `yes` and `0755` are not strings.
+    pub fn is_string(&self) -> bool {
+        match self.tag.as_deref() {
+            Some("tag:yaml.org,2002:str") => true,
+            Some(_) => false,
+            None => self.style != ScalarStyle::Plain || !super::resolve::is_non_string(&self.value),
+        }
+    }
+}
+
+impl Document {
+    /// The node with this id.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id]
+    }
+
+    /// The node's scalar, if it is one.
+    pub fn scalar(&self, id: NodeId) -> Option<&Scalar> {
+        match &self.nodes[id].kind {
+            NodeKind::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The node's value if it is a scalar.
+    pub fn str(&self, id: NodeId) -> Option<&str> {
+        self.scalar(id).map(|s| s.value.as_str())
+    }
+
+    /// Every value under `key` in the mapping `map`, in source order. A
+    /// mapping with duplicate keys yields each of them: which one a reader
+    /// keeps varies, so callers treat them all alike.
+    pub fn get<'d>(&'d self, map: NodeId, key: &'d str) -> impl Iterator<Item = NodeId> + 'd {
+        let pairs: &[(NodeId, NodeId)] = match &self.nodes[map].kind {
+            NodeKind::Mapping(pairs) => pairs,
+            _ => &[],
+        };
+        pairs
+            .iter()
+            .filter(move |(k, _)| self.str(*k) == Some(key))
+            .map(|(_, v)| *v)
+    }
+
+    /// The first value under `key` that is a scalar.
+    pub fn get_str(&self, map: NodeId, key: &str) -> Option<&str> {
+        self.get(map, key).find_map(|v| self.str(v))
+    }
+
+    /// The pairs of a mapping (empty for anything else).
+    pub fn pairs(&self, id: NodeId) -> &[(NodeId, NodeId)] {
+        match &self.nodes[id].kind {
+            NodeKind::Mapping(pairs) => pairs,
+            _ => &[],
+        }
+    }
+
+    /// The items of a sequence (empty for anything else).
+    pub fn items(&self, id: NodeId) -> &[NodeId] {
+        match &self.nodes[id].kind {
+            NodeKind::Sequence(items) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn is_mapping(&self, id: NodeId) -> bool {
+        matches!(self.nodes[id].kind, NodeKind::Mapping(_))
+    }
+}
+
+/// Reads every document of `text`. A leading byte order mark is allowed; the
+/// spans count it, so they index `text` itself.
+pub fn parse(text: &str) -> Result<Vec<Document>, Error> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut input = &text.as_bytes()[bom..];
+    let mut parser = Parser::new();
+    parser.set_input_string(&mut input);
+    let mut builder = Builder { bom, ..Builder::default() };
+    for event in parser {
+        let event = event.map_err(|e| builder.syntax_error(&e))?;
+        if builder.push(event)? {
+            break;
+        }
+    }
+    Ok(builder.docs)
+}
+
+#[derive(Default)]
+struct Builder {
+    bom: usize,
+    docs: Vec<Document>,
+    doc: Document,
+    /// Open collections: the node and, for a mapping, a key waiting for its value.
+    stack: Vec<(NodeId, Option<NodeId>)>,
+}
+
+impl Builder {
+    /// Takes one event; returns true at the end of the stream.
+    fn push(&mut self, event: Event) -> Result<bool, Error> {
+        let start = event.start_mark;
+        let end = self.bom + event.end_mark.index as usize;
+        let node = |kind| Node {
+            kind,
+            span: self.bom + start.index as usize..end,
+            line: start.line as usize + 1,
+            column: start.column as usize + 1,
+        };
+        match event.data {
+            EventData::StreamStart { .. } | EventData::DocumentStart { .. } => {}
+            EventData::StreamEnd => return Ok(true),
+            EventData::DocumentEnd { .. } => {
+                self.docs.push(std::mem::take(&mut self.doc));
+            }
+            EventData::Scalar { anchor, tag, value, style, .. } => {
+                let style = match style {
+                    libyaml_safer::ScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+                    libyaml_safer::ScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+                    libyaml_safer::ScalarStyle::Literal => ScalarStyle::Literal,
+                    libyaml_safer::ScalarStyle::Folded => ScalarStyle::Folded,
+                    _ => ScalarStyle::Plain,
+                };
+                let scalar = Scalar { value, style, anchored: anchor.is_some(), tag };
+                let id = self.add(node(NodeKind::Scalar(scalar)));
+                self.attach(id);
+            }
+            EventData::Alias { .. } => {
+                let id = self.add(node(NodeKind::Alias));
+                self.attach(id);
+            }
+            EventData::MappingStart { .. } | EventData::SequenceStart { .. } => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(self.error(ErrorKind::TooDeep, start.line, start.column));
+                }
+                let kind = if matches!(event.data, EventData::MappingStart { .. }) {
+                    NodeKind::Mapping(Vec::new())
+                } else {
+                    NodeKind::Sequence(Vec::new())
+                };
+                let id = self.add(node(kind));
+                self.stack.push((id, None));
+            }
+            EventData::MappingEnd | EventData::SequenceEnd => {
+                if let Some((id, _)) = self.stack.pop() {
+                    self.doc.nodes[id].span.end = end;
+                    self.attach(id);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    fn add(&mut self, node: Node) -> NodeId {
+        self.doc.nodes.push(node);
+        self.doc.nodes.len() - 1
+    }
+
+    /// Makes `id` the next child of the innermost open collection, or the root.
+    fn attach(&mut self, id: NodeId) {
+        let Some((parent, pending)) = self.stack.last_mut() else {
+            self.doc.root = Some(id);
+            return;
+        };
+        match &mut self.doc.nodes[*parent].kind {
+            NodeKind::Mapping(pairs) => match pending.take() {
+                Some(key) => pairs.push((key, id)),
+                None => *pending = Some(id),
+            },
+            NodeKind::Sequence(items) => items.push(id),
+            _ => unreachable!("only collections are pushed on the stack"),
+        }
+    }
+
+    fn error(&self, kind: ErrorKind, line: u64, column: u64) -> Error {
+        Error {
+            kind,
+            document: self.docs.len() + 1,
+            line: line as usize + 1,
+            column: column as usize + 1,
+        }
+    }
+
+    fn syntax_error(&self, e: &libyaml_safer::Error) -> Error {
+        let mark = e.problem_mark().unwrap_or_default();
+        let problem = match e.context() {
+            Some(context) => format!("{}, {}", context, e.problem()),
+            None => e.problem().to_string(),
+        };
+        self.error(ErrorKind::Syntax(problem), mark.line, mark.column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_bytes_after_multibyte_text_and_bom() {
+        let text = "\u{feff}# æøå ✓\na: \"ü\"\nimage: nginx\n";
+        let docs = parse(text).unwrap();
+        let doc = &docs[0];
+        let root = doc.root.unwrap();
+        let image = doc.get(root, "image").next().unwrap();
+        assert_eq!(&text[doc.node(image).span.clone()], "nginx");
+        assert_eq!(doc.node(image).line, 3);
+    }
+
+    #[test]
+    fn accepts_multiline_double_quoted_flow_scalar() {
+        let text = "args: [\"\n  echo hi &&\n  sleep 1\n\"]\n";
+        assert!(parse(text).is_ok());
+    }
+
+    #[test]
+    fn counts_documents_in_errors() {
+        let err = parse("a: 1\n---\nb: [\n").unwrap_err();
+        assert_eq!(err.document, 2);
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(100_000);
+        let err = parse(&text).unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::TooDeep | ErrorKind::Syntax(_)));
+    }
+}

@@ -1,0 +1,12 @@
+//! The one integration test binary (one link step, shared helpers).
+
+mod util;
+
+/// Flags, exit codes and messages of the real binary.
+mod cli;
+/// Byte-preservation invariants over every corpus chart and golden file.
+mod invariants;
+/// Golden files in testdata/: the diff and the warnings, as snapshots.
+mod snapshots;
+/// The image-reference vectors of ../shared/vectors, row by row.
+mod vectors;
