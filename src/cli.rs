@@ -55,12 +55,22 @@ struct Args {
     region: Option<String>,
 
     /// ECR repository prefix of the Docker Hub pull-through cache rule.
-    #[arg(long, env = "PULLTHROUGH_DOCKER_HUB_PREFIX", value_name = "PREFIX", default_value = "docker-hub")]
+    #[arg(
+        long,
+        env = "PULLTHROUGH_DOCKER_HUB_PREFIX",
+        value_name = "PREFIX",
+        default_value = "docker-hub"
+    )]
     docker_hub_prefix: String,
 
     /// Another upstream: images on HOST go to the cache prefix PREFIX
     /// (e.g. quay.io=quay). Repeatable; the variable is comma-separated.
-    #[arg(long = "rule", env = "PULLTHROUGH_RULES", value_name = "HOST=PREFIX", value_delimiter = ',')]
+    #[arg(
+        long = "rule",
+        env = "PULLTHROUGH_RULES",
+        value_name = "HOST=PREFIX",
+        value_delimiter = ','
+    )]
     rules: Vec<String>,
 
     /// Annotation that opts an object or pod template out when set to "disabled".
@@ -129,15 +139,19 @@ fn rules_from(args: &Args) -> Result<Rules, String> {
     let registry = match (&args.registry, &args.account_id) {
         (Some(host), _) if !host.is_empty() => host.clone(),
         (_, Some(account)) => {
-            let region = args.region.clone().or_else(env_region).ok_or(
-                "--account-id needs --region (or AWS_REGION / AWS_DEFAULT_REGION)",
-            )?;
+            let region = args
+                .region
+                .clone()
+                .or_else(env_region)
+                .ok_or("--account-id needs --region (or AWS_REGION / AWS_DEFAULT_REGION)")?;
             rules::ecr_host(account, &region)?
         }
         _ => {
-            return Err("no cache registry: pass --registry HOST (or PULLTHROUGH_REGISTRY), \
+            return Err(
+                "no cache registry: pass --registry HOST (or PULLTHROUGH_REGISTRY), \
                         or --account-id and --region"
-                .into());
+                    .into(),
+            );
         }
     };
     let prefix = &args.docker_hub_prefix;
@@ -161,8 +175,11 @@ fn rules_from(args: &Args) -> Result<Rules, String> {
     Ok(rules)
 }
 
+/// One input: its name (none for stdin) and its bytes.
+type Input = (Option<String>, Vec<u8>);
+
 /// Every input, whole, before anything is written: stdin, or each file.
-fn read_inputs(files: &[PathBuf]) -> Result<Vec<(Option<String>, Vec<u8>)>, Failure> {
+fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, Failure> {
     let read_stdin = || {
         let mut buf = Vec::new();
         io::stdin()

@@ -111,7 +111,10 @@ pub struct Outcome {
 pub fn rewrite(input: &[u8], options: &Options) -> Result<Outcome, yaml::Error> {
     let text = std::str::from_utf8(input).map_err(|e| utf8_error(input, e.valid_up_to()))?;
     let docs = yaml::parse(text)?;
-    let locator = Locator { workloads: options.workloads, opt_out_annotation: options.opt_out_annotation };
+    let locator = Locator {
+        workloads: options.workloads,
+        opt_out_annotation: options.opt_out_annotation,
+    };
     let mut edits = Vec::new();
     let mut images = Vec::new();
     let mut warnings = Vec::new();
@@ -133,7 +136,12 @@ pub fn rewrite(input: &[u8], options: &Options) -> Result<Outcome, yaml::Error> 
                             Ok((span, text)) => {
                                 edits.push(Edit { span, text });
                                 for note in notes {
-                                    warnings.push(warning(index, node, &site.path, note.to_string()));
+                                    warnings.push(warning(
+                                        index,
+                                        node,
+                                        &site.path,
+                                        note.to_string(),
+                                    ));
                                 }
                                 (Status::Rewritten, Some(image))
                             }
@@ -158,19 +166,36 @@ pub fn rewrite(input: &[u8], options: &Options) -> Result<Outcome, yaml::Error> 
         }
     }
     let text = splice::apply(text, &mut edits);
-    Ok(Outcome { text, edits, images, warnings })
+    Ok(Outcome {
+        text,
+        edits,
+        images,
+        warnings,
+    })
 }
 
 fn warning(index: usize, node: &yaml::Node, path: &str, message: String) -> Warning {
-    Warning { document: index + 1, line: node.line, column: node.column, path: path.to_string(), message }
+    Warning {
+        document: index + 1,
+        line: node.line,
+        column: node.column,
+        path: path.to_string(),
+        message,
+    }
 }
 
 /// Where the first invalid UTF-8 byte is: document (counting `---` lines
 /// before it), line and column.
 fn utf8_error(input: &[u8], at: usize) -> yaml::Error {
     let before = &input[..at];
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     let document = 1 + before
         .split(|&b| b == b'\n')
         .skip(1)

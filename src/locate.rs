@@ -64,8 +64,17 @@ impl Locator<'_> {
         sites
     }
 
-    fn object(&self, doc: &Document, root: NodeId, prefix: String, depth: usize, out: &mut Vec<Site>) {
-        let Some(kind) = doc.get_str(root, "kind") else { return };
+    fn object(
+        &self,
+        doc: &Document,
+        root: NodeId,
+        prefix: String,
+        depth: usize,
+        out: &mut Vec<Site>,
+    ) {
+        let Some(kind) = doc.get_str(root, "kind") else {
+            return;
+        };
         if kind.ends_with("List") && depth < MAX_LIST_DEPTH {
             for items in doc.get(root, "items") {
                 for (i, &item) in doc.items(items).iter().enumerate() {
@@ -74,21 +83,33 @@ impl Locator<'_> {
             }
         }
         let group = workload::group(doc.get_str(root, "apiVersion").unwrap_or_default());
-        let Some(paths) = workload::lookup(self.workloads, group, kind) else { return };
+        let Some(paths) = workload::lookup(self.workloads, group, kind) else {
+            return;
+        };
         let metadata = doc.get(root, "metadata").next();
         let object = Object {
             kind: kind.to_string(),
-            namespace: metadata.and_then(|m| doc.get_str(m, "namespace")).map(str::to_string),
-            name: metadata.and_then(|m| doc.get_str(m, "name")).map(str::to_string),
+            namespace: metadata
+                .and_then(|m| doc.get_str(m, "namespace"))
+                .map(str::to_string),
+            name: metadata
+                .and_then(|m| doc.get_str(m, "name"))
+                .map(str::to_string),
         };
         let opted_out = self.opts_out(doc, root);
         for p in paths {
             for (node, path) in resolve(doc, root, p.path, prefix.trim_end_matches('.')) {
-                let ctx = Context { object: &object, opted_out };
+                let ctx = Context {
+                    object: &object,
+                    opted_out,
+                };
                 match p.shape {
                     Shape::PodSpec => pod_spec(doc, node, &path, ctx, out),
                     Shape::PodTemplate => {
-                        let ctx = Context { opted_out: opted_out || self.opts_out(doc, node), ..ctx };
+                        let ctx = Context {
+                            opted_out: opted_out || self.opts_out(doc, node),
+                            ..ctx
+                        };
                         for spec in doc.get(node, "spec") {
                             pod_spec(doc, spec, &join(&path, "spec"), ctx, out);
                         }
@@ -116,7 +137,12 @@ struct Context<'a> {
 
 fn pod_spec(doc: &Document, spec: NodeId, path: &str, ctx: Context, out: &mut Vec<Site>) {
     let mut site = |node, path| {
-        out.push(Site { node, path, object: ctx.object.clone(), opted_out: ctx.opted_out });
+        out.push(Site {
+            node,
+            path,
+            object: ctx.object.clone(),
+            opted_out: ctx.opted_out,
+        });
     };
     for field in CONTAINER_LISTS {
         for list in doc.get(spec, field) {
@@ -132,7 +158,10 @@ fn pod_spec(doc: &Document, spec: NodeId, path: &str, ctx: Context, out: &mut Ve
         for (i, &volume) in doc.items(list).iter().enumerate() {
             for image in doc.get(volume, "image") {
                 for reference in doc.get(image, "reference") {
-                    site(reference, format!("{}[{i}].image.reference", join(path, "volumes")));
+                    site(
+                        reference,
+                        format!("{}[{i}].image.reference", join(path, "volumes")),
+                    );
                 }
             }
         }
@@ -169,7 +198,11 @@ fn resolve(doc: &Document, root: NodeId, path: &str, prefix: &str) -> Vec<(NodeI
 }
 
 fn join(base: &str, key: &str) -> String {
-    if base.is_empty() { key.to_string() } else { format!("{base}.{key}") }
+    if base.is_empty() {
+        key.to_string()
+    } else {
+        format!("{base}.{key}")
+    }
 }
 
 #[cfg(test)]
@@ -183,31 +216,44 @@ mod tests {
             workloads: workload::BUILTIN,
             opt_out_annotation: "example.com/cache",
         };
-        locator.sites(&docs[0]).into_iter().map(|s| (s.path, s.opted_out)).collect()
+        locator
+            .sites(&docs[0])
+            .into_iter()
+            .map(|s| (s.path, s.opted_out))
+            .collect()
     }
 
     #[test]
     fn finds_every_container_list_and_image_volumes() {
         let text = "apiVersion: v1\nkind: Pod\nspec:\n  initContainers: [{image: a}]\n  containers:\n  - image: b\n  ephemeralContainers: [{image: c}]\n  volumes: [{name: v, image: {reference: d}}]\n";
         let got: Vec<_> = paths(text).into_iter().map(|p| p.0).collect();
-        assert_eq!(got, [
-            "spec.initContainers[0].image",
-            "spec.containers[0].image",
-            "spec.ephemeralContainers[0].image",
-            "spec.volumes[0].image.reference",
-        ]);
+        assert_eq!(
+            got,
+            [
+                "spec.initContainers[0].image",
+                "spec.containers[0].image",
+                "spec.ephemeralContainers[0].image",
+                "spec.volumes[0].image.reference",
+            ]
+        );
     }
 
     #[test]
     fn template_opt_out() {
         let text = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    metadata: {annotations: {example.com/cache: DISABLED}}\n    spec: {containers: [{image: a}]}\n";
-        assert_eq!(paths(text), [("spec.template.spec.containers[0].image".into(), true)]);
+        assert_eq!(
+            paths(text),
+            [("spec.template.spec.containers[0].image".into(), true)]
+        );
     }
 
     #[test]
     fn list_items() {
         let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: batch/v1\n  kind: CronJob\n  spec: {jobTemplate: {spec: {template: {spec: {containers: [{image: a}]}}}}}\n";
-        assert_eq!(paths(text)[0].0, "items[0].spec.jobTemplate.spec.template.spec.containers[0].image");
+        assert_eq!(
+            paths(text)[0].0,
+            "items[0].spec.jobTemplate.spec.template.spec.containers[0].image"
+        );
     }
 
     #[test]

@@ -22,7 +22,11 @@ pub fn apply(text: &str, edits: &mut [Edit]) -> String {
     let mut out = String::with_capacity(text.len() + grown);
     let mut at = 0;
     for edit in edits.iter() {
-        assert!(edit.span.start >= at, "overlapping edits at byte {}", edit.span.start);
+        assert!(
+            edit.span.start >= at,
+            "overlapping edits at byte {}",
+            edit.span.start
+        );
         out.push_str(&text[at..edit.span.start]);
         out.push_str(&edit.text);
         at = edit.span.end;
@@ -36,7 +40,10 @@ mod tests {
     use super::*;
 
     fn edit(span: Range<usize>, text: &str) -> Edit {
-        Edit { span, text: text.into() }
+        Edit {
+            span,
+            text: text.into(),
+        }
     }
 
     #[test]

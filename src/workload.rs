@@ -34,7 +34,10 @@ pub struct Workload {
 }
 
 const fn template(path: &'static str) -> Path {
-    Path { path, shape: Shape::PodTemplate }
+    Path {
+        path,
+        shape: Shape::PodTemplate,
+    }
 }
 
 const SPEC_TEMPLATE: &[Path] = &[template("spec.template")];
@@ -45,10 +48,21 @@ pub const BUILTIN: &[Workload] = &[
     Workload {
         group: "",
         kinds: &["Pod"],
-        paths: &[Path { path: "spec", shape: Shape::PodSpec }],
+        paths: &[Path {
+            path: "spec",
+            shape: Shape::PodSpec,
+        }],
     },
-    Workload { group: "", kinds: &["PodTemplate"], paths: &[template("template")] },
-    Workload { group: "", kinds: &["ReplicationController"], paths: SPEC_TEMPLATE },
+    Workload {
+        group: "",
+        kinds: &["PodTemplate"],
+        paths: &[template("template")],
+    },
+    Workload {
+        group: "",
+        kinds: &["ReplicationController"],
+        paths: SPEC_TEMPLATE,
+    },
     Workload {
         group: "apps",
         kinds: &["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"],
@@ -60,7 +74,11 @@ pub const BUILTIN: &[Workload] = &[
         kinds: &["Deployment", "ReplicaSet", "DaemonSet"],
         paths: SPEC_TEMPLATE,
     },
-    Workload { group: "batch", kinds: &["Job"], paths: SPEC_TEMPLATE },
+    Workload {
+        group: "batch",
+        kinds: &["Job"],
+        paths: SPEC_TEMPLATE,
+    },
     Workload {
         group: "batch",
         kinds: &["CronJob"],

@@ -6,14 +6,20 @@ const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  cont
 
 #[track_caller]
 fn assert_image(stdout: &str, image: &str) {
-    assert!(stdout.contains(&format!("image: {image}}}")), "expected {image} in:\n{stdout}");
+    assert!(
+        stdout.contains(&format!("image: {image}}}")),
+        "expected {image} in:\n{stdout}"
+    );
 }
 
 #[test]
 fn registry_flag_rewrites() {
     let out = run(&["--registry", REGISTRY], POD.as_bytes());
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_image(&out.stdout(), &format!("{REGISTRY}/docker-hub/library/nginx"));
+    assert_image(
+        &out.stdout(),
+        &format!("{REGISTRY}/docker-hub/library/nginx"),
+    );
     assert_eq!(out.stderr, "");
 }
 
@@ -32,16 +38,29 @@ fn environment_variables_configure_everything() {
 
 #[test]
 fn account_and_region_build_the_host() {
-    let out = run(&["--account-id", "123456789012", "--region", "eu-west-1"], POD.as_bytes());
-    assert_image(&out.stdout(), &format!("{REGISTRY}/docker-hub/library/nginx"));
+    let out = run(
+        &["--account-id", "123456789012", "--region", "eu-west-1"],
+        POD.as_bytes(),
+    );
+    assert_image(
+        &out.stdout(),
+        &format!("{REGISTRY}/docker-hub/library/nginx"),
+    );
     let mut cmd = command(&["--account-id", "123456789012"]);
     cmd.env("AWS_DEFAULT_REGION", "cn-north-1");
     let out = run_cmd(cmd, POD.as_bytes());
-    assert_image(&out.stdout(), "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/docker-hub/library/nginx");
+    assert_image(
+        &out.stdout(),
+        "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/docker-hub/library/nginx",
+    );
     let mut cmd = command(&["--account-id", "123456789012"]);
-    cmd.env("AWS_REGION", "us-east-1").env("AWS_DEFAULT_REGION", "cn-north-1");
+    cmd.env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "cn-north-1");
     let out = run_cmd(cmd, POD.as_bytes());
-    assert_image(&out.stdout(), "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx");
+    assert_image(
+        &out.stdout(),
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx",
+    );
 }
 
 #[test]
@@ -69,7 +88,12 @@ fn invalid_yaml_exits_1_naming_document_line_column() {
     let out = run(&["--registry", REGISTRY], input.as_bytes());
     assert_eq!(out.code, 1);
     assert!(out.stdout.is_empty());
-    assert!(out.stderr.starts_with("pullthrough: error: document 2, line "), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("pullthrough: error: document 2, line "),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -79,13 +103,29 @@ fn files_are_read_in_order_as_separate_streams() {
     let b = dir.path().join("b.yaml");
     std::fs::write(&a, POD.trim_end()).unwrap();
     std::fs::write(&b, POD.replace("nginx", "redis")).unwrap();
-    let out = run(&["--registry", "r.io", a.to_str().unwrap(), b.to_str().unwrap()], b"");
+    let out = run(
+        &[
+            "--registry",
+            "r.io",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+        b"",
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let stdout = out.stdout();
     assert_eq!(stdout.matches("---\n").count(), 1, "{stdout}");
     assert!(stdout.find("library/nginx").unwrap() < stdout.find("library/redis").unwrap());
     let missing = dir.path().join("missing.yaml");
-    let out = run(&["--registry", "r.io", a.to_str().unwrap(), missing.to_str().unwrap()], b"");
+    let out = run(
+        &[
+            "--registry",
+            "r.io",
+            a.to_str().unwrap(),
+            missing.to_str().unwrap(),
+        ],
+        b"",
+    );
     assert_eq!(out.code, 1);
     assert!(out.stdout.is_empty());
     assert!(out.stderr.contains("missing.yaml"), "{}", out.stderr);
@@ -106,7 +146,12 @@ fn help_documents_exit_codes_and_env() {
     let out = run(&["--help"], b"");
     assert_eq!(out.code, 0);
     let help = out.stdout();
-    for needle in ["Exit codes:", "PULLTHROUGH_REGISTRY", "PULLTHROUGH_RULES", "AWS_REGION"] {
+    for needle in [
+        "Exit codes:",
+        "PULLTHROUGH_REGISTRY",
+        "PULLTHROUGH_RULES",
+        "AWS_REGION",
+    ] {
         assert!(help.contains(needle), "--help lacks {needle}");
     }
 }
@@ -124,8 +169,22 @@ fn closed_stdout_is_a_quiet_success() {
         .spawn()
         .unwrap();
     drop(child.stdout.take()); // the reader goes away, like `| head -0`
-    child.stdin.take().unwrap().write_all(big.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(big.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

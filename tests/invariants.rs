@@ -18,7 +18,11 @@ use crate::util::{REGISTRY, files, root};
 
 fn rules() -> Rules {
     let mut rules = Rules::new(REGISTRY.to_string(), "docker-hub".to_string());
-    for (host, prefix) in [("quay.io", "quay"), ("ghcr.io", "ghcr"), ("registry.k8s.io", "k8s")] {
+    for (host, prefix) in [
+        ("quay.io", "quay"),
+        ("ghcr.io", "ghcr"),
+        ("registry.k8s.io", "k8s"),
+    ] {
         rules.upstreams.push(Upstream {
             hosts: vec![host.to_string()],
             prefix: prefix.to_string(),
@@ -39,7 +43,10 @@ fn run(input: &[u8], rules: &Rules) -> Outcome {
 
 fn inputs() -> Vec<PathBuf> {
     let mut all = files(&root().join("testdata/corpus"));
-    assert!(all.len() >= 116, "the corpus is missing from testdata/corpus");
+    assert!(
+        all.len() >= 116,
+        "the corpus is missing from testdata/corpus"
+    );
     all.extend(files(&root().join("testdata/rewrite")));
     all
 }
@@ -53,21 +60,33 @@ fn same_but_edits(a: &Document, b: &Document, edited: &[std::ops::Range<usize>],
         match (&a.node(x).kind, &b.node(y).kind) {
             (NodeKind::Scalar(s), NodeKind::Scalar(t)) => {
                 let span = &a.node(x).span;
-                let was_edited = edited.iter().any(|e| e.start >= span.start && e.end <= span.end);
+                let was_edited = edited
+                    .iter()
+                    .any(|e| e.start >= span.start && e.end <= span.end);
                 if !was_edited {
                     assert_eq!(s.value, t.value, "{name}: line {}", a.node(x).line);
                 }
                 assert_eq!(s.style, t.style, "{name}: style at line {}", a.node(x).line);
             }
             (NodeKind::Mapping(p), NodeKind::Mapping(q)) => {
-                assert_eq!(p.len(), q.len(), "{name}: mapping at line {}", a.node(x).line);
+                assert_eq!(
+                    p.len(),
+                    q.len(),
+                    "{name}: mapping at line {}",
+                    a.node(x).line
+                );
                 for (&(k1, v1), &(k2, v2)) in p.iter().zip(q) {
                     stack.push((k1, k2));
                     stack.push((v1, v2));
                 }
             }
             (NodeKind::Sequence(p), NodeKind::Sequence(q)) => {
-                assert_eq!(p.len(), q.len(), "{name}: sequence at line {}", a.node(x).line);
+                assert_eq!(
+                    p.len(),
+                    q.len(),
+                    "{name}: sequence at line {}",
+                    a.node(x).line
+                );
                 stack.extend(p.iter().copied().zip(q.iter().copied()));
             }
             (NodeKind::Alias, NodeKind::Alias) => {}
@@ -79,7 +98,10 @@ fn same_but_edits(a: &Document, b: &Document, edited: &[std::ops::Range<usize>],
 #[test]
 fn corpus_invariants() {
     let rules = rules();
-    let nothing = Rules { registry: REGISTRY.to_string(), upstreams: Vec::new() };
+    let nothing = Rules {
+        registry: REGISTRY.to_string(),
+        upstreams: Vec::new(),
+    };
     let mut total_edits = 0;
     for path in inputs() {
         let name = path.display().to_string();
@@ -113,24 +135,43 @@ fn corpus_invariants() {
         let reread: Vec<_> = again
             .images
             .iter()
-            .filter(|i| out.images.iter().any(|o| o.result.is_some() && o.path == i.path && o.document == i.document))
+            .filter(|i| {
+                out.images
+                    .iter()
+                    .any(|o| o.result.is_some() && o.path == i.path && o.document == i.document)
+            })
             .filter_map(|i| i.original.clone())
             .collect();
         assert_eq!(rewritten, reread, "{name}: rewritten images read back");
 
         // A second run changes nothing.
-        assert!(again.edits.is_empty(), "{name}: second run edited {:?}", again.edits);
+        assert!(
+            again.edits.is_empty(),
+            "{name}: second run edited {:?}",
+            again.edits
+        );
         assert_eq!(again.text, out.text, "{name}: not idempotent");
 
         // Rules that match nothing: output is input.
-        assert_eq!(run(&input, &nothing).text.as_bytes(), &input[..], "{name}: no-op rules changed bytes");
+        assert_eq!(
+            run(&input, &nothing).text.as_bytes(),
+            &input[..],
+            "{name}: no-op rules changed bytes"
+        );
 
         // CRLF: the same edits, the same output modulo line endings.
         if !text.contains('\r') {
             let crlf = text.replace('\n', "\r\n");
             let out_crlf = run(crlf.as_bytes(), &rules);
-            assert_eq!(out_crlf.text, out.text.replace('\n', "\r\n"), "{name}: CRLF differs");
+            assert_eq!(
+                out_crlf.text,
+                out.text.replace('\n', "\r\n"),
+                "{name}: CRLF differs"
+            );
         }
     }
-    assert!(total_edits > 500, "the corpus should exercise many edits, got {total_edits}");
+    assert!(
+        total_edits > 500,
+        "the corpus should exercise many edits, got {total_edits}"
+    );
 }

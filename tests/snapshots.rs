@@ -7,7 +7,11 @@ use crate::util::{REGISTRY, diff, run};
 
 fn args_of(input: &str) -> Vec<String> {
     let mut args = vec!["--registry".to_string(), REGISTRY.to_string()];
-    if let Some(extra) = input.lines().next().and_then(|l| l.strip_prefix("# pullthrough-args:")) {
+    if let Some(extra) = input
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# pullthrough-args:"))
+    {
         args.extend(extra.split_whitespace().map(str::to_string));
     }
     args
@@ -36,7 +40,10 @@ fn errors() {
     insta::glob!("../testdata", "errors/*", |path| {
         let input = std::fs::read(path).unwrap();
         let out = run(&["--registry", REGISTRY], &input);
-        assert!(out.stdout.is_empty(), "nothing on stdout when the run fails");
+        assert!(
+            out.stdout.is_empty(),
+            "nothing on stdout when the run fails"
+        );
         insta::assert_snapshot!(format!("exit: {}\n--- stderr\n{}", out.code, out.stderr));
     });
 }

@@ -40,7 +40,9 @@ pub fn command(args: &[&str]) -> Command {
 
 /// Runs the real binary with `stdin`.
 pub fn run_cmd(mut cmd: Command, stdin: &[u8]) -> Run {
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn pullthrough");
     let mut pipe = child.stdin.take().unwrap();
     let input = stdin.to_vec();

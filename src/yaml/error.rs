@@ -38,11 +38,9 @@ impl fmt::Display for Error {
         match &self.kind {
             ErrorKind::InvalidUtf8 => f.write_str("input is not valid UTF-8"),
             ErrorKind::Syntax(problem) => write!(f, "invalid YAML: {problem}"),
-            ErrorKind::TooDeep => write!(
-                f,
-                "nesting deeper than {} levels",
-                super::tree::MAX_DEPTH
-            ),
+            ErrorKind::TooDeep => {
+                write!(f, "nesting deeper than {} levels", super::tree::MAX_DEPTH)
+            }
         }
     }
 }

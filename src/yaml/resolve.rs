@@ -35,7 +35,8 @@ fn is_number(value: &str) -> bool {
     let is_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || b == b'_');
     let mantissa_ok = is_digits(int)
         && frac.is_none_or(is_digits)
-        && (int.bytes().any(|b| b.is_ascii_digit()) || frac.is_some_and(|f| f.bytes().any(|b| b.is_ascii_digit())));
+        && (int.bytes().any(|b| b.is_ascii_digit())
+            || frac.is_some_and(|f| f.bytes().any(|b| b.is_ascii_digit())));
     let exponent_ok = exponent.is_none_or(|e| {
         let e = e.strip_prefix(['-', '+']).unwrap_or(e);
         !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
@@ -49,10 +50,21 @@ mod tests {
 
     #[test]
     fn table() {
-        for s in ["", "~", "null", "yes", "Off", "5000", "0755", "1.25", "-1e3", "0x1F", ".5", ".inf"] {
+        for s in [
+            "", "~", "null", "yes", "Off", "5000", "0755", "1.25", "-1e3", "0x1F", ".5", ".inf",
+        ] {
             assert!(is_non_string(s), "{s:?} should not be a string");
         }
-        for s in ["nginx", "nginx:1.25", "1.25-alpine", "e3", ".", "0x", "1.2.3", "sha256:00"] {
+        for s in [
+            "nginx",
+            "nginx:1.25",
+            "1.25-alpine",
+            "e3",
+            ".",
+            "0x",
+            "1.2.3",
+            "sha256:00",
+        ] {
             assert!(!is_non_string(s), "{s:?} should be a string");
         }
     }

@@ -132,7 +132,10 @@ mod tests {
         check("image: \"nginx\" # c\n", "image: \"reg/x:1\" # c\n");
         check("image: !!str nginx\n", "image: !!str reg/x:1\n");
         check("image: |-\n  nginx\nx: 1\n", "image: |-\n  reg/x:1\nx: 1\n");
-        check("image: >\n    nginx\n\nx: 1\n", "image: >\n    reg/x:1\n\nx: 1\n");
+        check(
+            "image: >\n    nginx\n\nx: 1\n",
+            "image: >\n    reg/x:1\n\nx: 1\n",
+        );
         check("{\"image\": \"nginx\"}", "{\"image\": \"reg/x:1\"}");
         check("image: \"ngi\\\n  nx\"\n", "image: \"reg/x:1\"\n");
         check("image: nginx\r\nx: 1\r\n", "image: reg/x:1\r\nx: 1\r\n");

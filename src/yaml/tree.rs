@@ -151,7 +151,10 @@ pub fn parse(text: &str) -> Result<Vec<Document>, Error> {
     let mut input = &text.as_bytes()[bom..];
     let mut parser = Parser::new();
     parser.set_input_string(&mut input);
-    let mut builder = Builder { bom, ..Builder::default() };
+    let mut builder = Builder {
+        bom,
+        ..Builder::default()
+    };
     for event in parser {
         let event = event.map_err(|e| builder.syntax_error(&e))?;
         if builder.push(event)? {
@@ -187,7 +190,13 @@ impl Builder {
             EventData::DocumentEnd { .. } => {
                 self.docs.push(std::mem::take(&mut self.doc));
             }
-            EventData::Scalar { anchor, tag, value, style, .. } => {
+            EventData::Scalar {
+                anchor,
+                tag,
+                value,
+                style,
+                ..
+            } => {
                 let style = match style {
                     libyaml_safer::ScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
                     libyaml_safer::ScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
@@ -195,7 +204,12 @@ impl Builder {
                     libyaml_safer::ScalarStyle::Folded => ScalarStyle::Folded,
                     _ => ScalarStyle::Plain,
                 };
-                let scalar = Scalar { value, style, anchored: anchor.is_some(), tag };
+                let scalar = Scalar {
+                    value,
+                    style,
+                    anchored: anchor.is_some(),
+                    tag,
+                };
                 let id = self.add(node(NodeKind::Scalar(scalar)));
                 self.attach(id);
             }
@@ -296,6 +310,9 @@ mod tests {
     fn deep_flow_nesting_is_an_error_not_a_crash() {
         let text = "[".repeat(100_000);
         let err = parse(&text).unwrap_err();
-        assert!(matches!(err.kind, ErrorKind::TooDeep | ErrorKind::Syntax(_)));
+        assert!(matches!(
+            err.kind,
+            ErrorKind::TooDeep | ErrorKind::Syntax(_)
+        ));
     }
 }
