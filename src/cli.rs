@@ -1,27 +1,32 @@
-//! Command line: flags and environment → settings → the library → stdout,
-//! stderr and the exit code. This file owns the one exit-code table.
+//! Command line: flags and environment → [`Settings`] → [`Config`] → the
+//! library → stdout, stderr, report and the exit code. This file owns the one
+//! exit-code table.
 
 use std::io::{self, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
-use pullthrough::rules::{self, Rules, Upstream};
-use pullthrough::{Options, workload};
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use pullthrough::settings::{RuleList, Settings};
+use pullthrough::{Config, Image, report};
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success, including nothing to rewrite and a closed stdout (`| head`)
   1  the input could not be processed: invalid YAML, invalid UTF-8, unreadable file
-  2  usage or configuration error: bad flag, missing registry, invalid prefix or rule";
+  2  usage or configuration error: bad flag, missing registry, invalid prefix, rule or rules file
+  3  --check found images that would be rewritten
+
+Settings precedence: flags, then environment variables, then --rules-from, then --config, then defaults.";
 
 /// The exit-code table. Clap exits with 2 on its own usage errors, which
 /// matches `Usage`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Exit {
+pub enum Exit {
     Success = 0,
     Input = 1,
     Usage = 2,
+    CheckFound = 3,
 }
 
 impl From<Exit> for ExitCode {
@@ -30,18 +35,69 @@ impl From<Exit> for ExitCode {
     }
 }
 
+/// A failure, with the exit code it maps to.
+pub struct Failure(pub Exit, pub String);
+
 /// Rewrite Docker Hub (and other upstream) images in rendered Kubernetes
 /// manifests to an Amazon ECR pull-through cache, changing nothing else.
 ///
 /// Reads a YAML or JSON stream from stdin, or from each FILE in order, and
 /// writes the same stream to stdout with image references rewritten.
 #[derive(Debug, Parser)]
-#[command(name = "pullthrough", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
-struct Args {
+#[command(
+    name = "pullthrough",
+    version,
+    after_help = EXIT_CODES,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the distinct upstream images and their cache references (to warm
+    /// the cache, or to set up ECR repository creation templates).
+    Images(ImagesArgs),
+}
+
+/// Arguments of a rewrite (the default command).
+#[derive(Debug, ClapArgs)]
+struct RunArgs {
     /// Files to read in order (`-` is stdin); stdin when none.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
+    #[command(flatten)]
+    settings: SettingsArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Write nothing on stdout; list what would change on stderr; exit 3 if
+    /// anything would be rewritten.
+    #[arg(long)]
+    check: bool,
+}
 
+#[derive(Debug, ClapArgs)]
+struct ImagesArgs {
+    /// Files to read in order (`-` is stdin); stdin when none.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    settings: SettingsArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Print a JSON array of {"image", "cache"} objects instead of lines.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Flags that set [`Settings`]; each also reads an environment variable.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct SettingsArgs {
     /// Cache registry host, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com.
     #[arg(long, env = "PULLTHROUGH_REGISTRY", value_name = "HOST")]
     registry: Option<String>,
@@ -54,14 +110,9 @@ struct Args {
     #[arg(long, value_name = "REGION")]
     region: Option<String>,
 
-    /// ECR repository prefix of the Docker Hub pull-through cache rule.
-    #[arg(
-        long,
-        env = "PULLTHROUGH_DOCKER_HUB_PREFIX",
-        value_name = "PREFIX",
-        default_value = "docker-hub"
-    )]
-    docker_hub_prefix: String,
+    /// ECR repository prefix of the Docker Hub pull-through cache rule [default: docker-hub].
+    #[arg(long, env = "PULLTHROUGH_DOCKER_HUB_PREFIX", value_name = "PREFIX")]
+    docker_hub_prefix: Option<String>,
 
     /// Another upstream: images on HOST go to the cache prefix PREFIX
     /// (e.g. quay.io=quay). Repeatable; the variable is comma-separated.
@@ -73,27 +124,55 @@ struct Args {
     )]
     rules: Vec<String>,
 
-    /// Annotation that opts an object or pod template out when set to "disabled".
+    /// Annotation that opts an object or pod template out when set to
+    /// "disabled" [default: idp.jppol.dk/ecr-pull-through-cache].
+    #[arg(long, env = "PULLTHROUGH_OPT_OUT_ANNOTATION", value_name = "KEY")]
+    opt_out_annotation: Option<String>,
+
+    /// Image glob never rewritten, matched as written and in canonical form
+    /// (e.g. 'docker.io/library/*'). Repeatable; the variable is comma-separated.
     #[arg(
         long,
-        env = "PULLTHROUGH_OPT_OUT_ANNOTATION",
-        value_name = "KEY",
-        default_value = "idp.jppol.dk/ecr-pull-through-cache"
+        env = "PULLTHROUGH_EXCLUDE",
+        value_name = "GLOB",
+        value_delimiter = ','
     )]
-    opt_out_annotation: String,
+    exclude: Vec<String>,
 
+    /// Do not look for pod templates in kinds the workload table does not know.
+    #[arg(long)]
+    no_generic: bool,
+
+    /// Rules file (YAML): registry, prefixes, rules, exclude, workloads.
+    #[arg(long, env = "PULLTHROUGH_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// The JSON of `aws ecr describe-pull-through-cache-rules`: rewrite
+    /// exactly for the cache rules that exist.
+    #[arg(long, env = "PULLTHROUGH_RULES_FROM", value_name = "FILE")]
+    rules_from: Option<PathBuf>,
+}
+
+/// Where messages and the report go.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct OutputArgs {
     /// Print no warnings.
     #[arg(long, short)]
     quiet: bool,
+
+    /// Write a JSON report of every image seen to FILE.
+    #[arg(long, env = "PULLTHROUGH_REPORT", value_name = "FILE")]
+    report: Option<PathBuf>,
 }
 
-/// A failure, with the exit code it maps to.
-struct Failure(Exit, String);
-
 pub fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(&args) {
-        Ok(()) => Exit::Success.into(),
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        None => run(&cli.run),
+        Some(Command::Images(args)) => images(args),
+    };
+    match result {
+        Ok(exit) => exit.into(),
         Err(Failure(code, message)) => {
             eprintln!("pullthrough: error: {message}");
             code.into()
@@ -101,85 +180,176 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<(), Failure> {
-    let rules = rules_from(args).map_err(|m| Failure(Exit::Usage, m))?;
-    let options = Options {
-        rules: &rules,
-        opt_out_annotation: &args.opt_out_annotation,
-        workloads: workload::BUILTIN,
-    };
-    let inputs = read_inputs(&args.files)?;
-    let mut out = String::new();
-    let mut warnings = Vec::new();
-    for (name, bytes) in &inputs {
-        let outcome = pullthrough::rewrite(bytes, &options).map_err(|e| {
-            let at = name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
-            Failure(Exit::Input, format!("{at}{e}"))
-        })?;
-        separate(&mut out, &outcome.text);
-        out.push_str(&outcome.text);
-        let at = name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
-        warnings.extend(outcome.warnings.iter().map(|w| format!("{at}{w}")));
+impl SettingsArgs {
+    /// Flags and environment over `--rules-from` over `--config`, resolved.
+    pub fn resolve(&self) -> Result<Config, Failure> {
+        let usage = |e: pullthrough::settings::Error| Failure(Exit::Usage, e.to_string());
+        let env = |k: &str| std::env::var(k).ok();
+        let region_env = || {
+            ["AWS_REGION", "AWS_DEFAULT_REGION"]
+                .iter()
+                .find_map(|k| env(k).filter(|v| !v.is_empty()))
+        };
+        let flags = Settings {
+            registry: self.registry.clone().filter(|v| !v.is_empty()),
+            account_id: self.account_id.clone().filter(|v| !v.is_empty()),
+            region: self.region.clone().or_else(region_env),
+            docker_hub_prefix: self.docker_hub_prefix.clone(),
+            docker_hub: None,
+            rules: (!self.rules.is_empty()).then(|| RuleList::Joined(self.rules.join(","))),
+            opt_out_annotation: self.opt_out_annotation.clone(),
+            exclude: (!self.exclude.is_empty()).then(|| self.exclude.clone()),
+            workloads: None,
+            generic: self.no_generic.then_some(false),
+        };
+        let from_rules = match &self.rules_from {
+            Some(path) => {
+                let json = std::fs::read_to_string(path)
+                    .map_err(|e| Failure(Exit::Usage, format!("{}: {e}", path.display())))?;
+                Settings::from_describe_rules(&json, &path.display().to_string()).map_err(usage)?
+            }
+            None => Settings::default(),
+        };
+        let file = match &self.config {
+            Some(path) => Settings::from_file(path).map_err(usage)?,
+            None => Settings::default(),
+        };
+        flags.over(from_rules).over(file).resolve().map_err(usage)
     }
-    if !args.quiet {
-        for w in &warnings {
-            eprintln!("pullthrough: warning: {w}");
+}
+
+/// One input, whole: its name (none for stdin) and its bytes.
+pub struct Input {
+    pub name: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// One input's outcome.
+struct Done {
+    name: Option<String>,
+    outcome: pullthrough::Outcome,
+}
+
+/// Reads and rewrites every input; nothing is written yet.
+fn process(files: &[PathBuf], config: &Config) -> Result<Vec<Done>, Failure> {
+    read_inputs(files)?
+        .into_iter()
+        .map(|input| {
+            let outcome = pullthrough::rewrite(&input.bytes, config)
+                .map_err(|e| Failure(Exit::Input, format!("{}{e}", at(input.name.as_deref()))))?;
+            Ok(Done {
+                name: input.name,
+                outcome,
+            })
+        })
+        .collect()
+}
+
+fn at(name: Option<&str>) -> String {
+    name.map(|n| format!("{n}: ")).unwrap_or_default()
+}
+
+fn run(args: &RunArgs) -> Result<Exit, Failure> {
+    let config = args.settings.resolve()?;
+    let done = process(&args.files, &config)?;
+    finish(&done, &args.output)?;
+    if args.check {
+        let mut changes = 0;
+        for d in &done {
+            for image in d.outcome.images.iter().filter(|i| i.result.is_some()) {
+                changes += 1;
+                eprintln!(
+                    "pullthrough: would rewrite: {}",
+                    change_line(d.name.as_deref(), image)
+                );
+            }
         }
+        return Ok(if changes > 0 {
+            Exit::CheckFound
+        } else {
+            Exit::Success
+        });
+    }
+    let mut out = String::new();
+    for d in &done {
+        separate(&mut out, &d.outcome.text);
+        out.push_str(&d.outcome.text);
     }
     write_stdout(out.as_bytes())
 }
 
-/// Builds the rule set from the resolved settings.
-fn rules_from(args: &Args) -> Result<Rules, String> {
-    let env_region = || {
-        ["AWS_REGION", "AWS_DEFAULT_REGION"]
-            .iter()
-            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-    };
-    let registry = match (&args.registry, &args.account_id) {
-        (Some(host), _) if !host.is_empty() => host.clone(),
-        (_, Some(account)) => {
-            let region = args
-                .region
-                .clone()
-                .or_else(env_region)
-                .ok_or("--account-id needs --region (or AWS_REGION / AWS_DEFAULT_REGION)")?;
-            rules::ecr_host(account, &region)?
-        }
-        _ => {
-            return Err(
-                "no cache registry: pass --registry HOST (or PULLTHROUGH_REGISTRY), \
-                        or --account-id and --region"
-                    .into(),
-            );
-        }
-    };
-    let prefix = &args.docker_hub_prefix;
-    rules::validate_prefix(prefix).map_err(|e| format!("--docker-hub-prefix: {e}"))?;
-    let mut rules = Rules::new(registry, prefix.clone());
-    for rule in args.rules.iter().filter(|r| !r.trim().is_empty()) {
-        let (host, prefix) = rule
-            .split_once('=')
-            .ok_or_else(|| format!("--rule {rule:?}: expected HOST=PREFIX"))?;
-        let (host, prefix) = (host.trim(), prefix.trim());
-        if host.is_empty() {
-            return Err(format!("--rule {rule:?}: empty host"));
-        }
-        rules::validate_prefix(prefix).map_err(|e| format!("--rule {rule:?}: {e}"))?;
-        rules.upstreams.push(Upstream {
-            hosts: vec![host.to_string()],
-            prefix: prefix.to_string(),
-            docker_hub: false,
-        });
-    }
-    Ok(rules)
+fn change_line(name: Option<&str>, image: &Image) -> String {
+    format!(
+        "{}document {}, line {}, column {}: {}: {} -> {}",
+        at(name),
+        image.document,
+        image.line,
+        image.column,
+        image.path,
+        image.original.as_deref().unwrap_or_default(),
+        image.result.as_deref().unwrap_or_default()
+    )
 }
 
-/// One input: its name (none for stdin) and its bytes.
-type Input = (Option<String>, Vec<u8>);
+fn images(args: &ImagesArgs) -> Result<Exit, Failure> {
+    let config = args.settings.resolve()?;
+    let done = process(&args.files, &config)?;
+    finish(&done, &args.output)?;
+    let pairs = report::distinct(done.iter().flat_map(|d| &d.outcome.images));
+    let text = if args.json {
+        let list: Vec<_> = pairs
+            .iter()
+            .map(|(i, c)| serde_json::json!({"image": i, "cache": c}))
+            .collect();
+        serde_json::to_string_pretty(&list).expect("JSON of strings") + "\n"
+    } else {
+        pairs.iter().map(|(i, c)| format!("{i}\t{c}\n")).collect()
+    };
+    write_stdout(text.as_bytes())
+}
+
+/// Prints the warnings and writes the report.
+fn finish(done: &[Done], output: &OutputArgs) -> Result<(), Failure> {
+    if !output.quiet {
+        for d in done {
+            for w in &d.outcome.warnings {
+                eprintln!("pullthrough: warning: {}{w}", at(d.name.as_deref()));
+            }
+        }
+    }
+    if let Some(path) = &output.report {
+        write_report(path, done)?;
+    }
+    Ok(())
+}
+
+fn write_report(path: &Path, done: &[Done]) -> Result<(), Failure> {
+    let entries: Vec<_> = done
+        .iter()
+        .flat_map(|d| {
+            d.outcome
+                .images
+                .iter()
+                .map(|i| report::Entry::new(i, d.name.as_deref()))
+        })
+        .collect();
+    let warnings: Vec<_> = done
+        .iter()
+        .flat_map(|d| {
+            d.outcome
+                .warnings
+                .iter()
+                .map(|w| format!("{}{w}", at(d.name.as_deref())))
+        })
+        .collect();
+    let json = serde_json::json!({ "images": entries, "warnings": warnings });
+    let text = serde_json::to_string_pretty(&json).expect("JSON of plain data") + "\n";
+    std::fs::write(path, text)
+        .map_err(|e| Failure(Exit::Input, format!("--report {}: {e}", path.display())))
+}
 
 /// Every input, whole, before anything is written: stdin, or each file.
-fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, Failure> {
+pub fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, Failure> {
     let read_stdin = || {
         let mut buf = Vec::new();
         io::stdin()
@@ -188,7 +358,10 @@ fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, Failure> {
             .map_err(|e| Failure(Exit::Input, format!("reading stdin: {e}")))
     };
     if files.is_empty() {
-        return Ok(vec![(None, read_stdin()?)]);
+        return Ok(vec![Input {
+            name: None,
+            bytes: read_stdin()?,
+        }]);
     }
     files
         .iter()
@@ -199,7 +372,10 @@ fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, Failure> {
             } else {
                 std::fs::read(path).map_err(|e| Failure(Exit::Input, format!("{name}: {e}")))?
             };
-            Ok((Some(name), bytes))
+            Ok(Input {
+                name: Some(name),
+                bytes,
+            })
         })
         .collect()
 }
@@ -220,12 +396,12 @@ fn separate(out: &mut String, next: &str) {
 }
 
 /// Writes all of stdout. A closed pipe (`| head`) is not an error.
-fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+pub fn write_stdout(bytes: &[u8]) -> Result<Exit, Failure> {
     let mut stdout = io::stdout().lock();
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
             Err(Failure(Exit::Input, format!("writing stdout: {e}")))
         }
-        _ => Ok(()),
+        _ => Ok(Exit::Success),
     }
 }

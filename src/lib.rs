@@ -20,9 +20,12 @@
 //! the environment and never prints.
 
 pub mod diag;
+pub mod exclude;
 pub mod locate;
 pub mod reference;
+pub mod report;
 pub mod rules;
+pub mod settings;
 pub mod splice;
 pub mod workload;
 pub mod yaml;
@@ -33,14 +36,33 @@ use rules::{Decision, Keep, Rules};
 use splice::Edit;
 use yaml::{NodeKind, scalar};
 
-/// Everything a rewrite needs besides the input.
-#[derive(Debug, Clone)]
-pub struct Options<'a> {
-    pub rules: &'a Rules,
+/// Everything a rewrite needs besides the input, resolved from all settings
+/// sources by [`settings::Settings::resolve`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub rules: Rules,
     /// Annotation key whose value `disabled` (any case) opts an object or pod
     /// template out.
-    pub opt_out_annotation: &'a str,
-    pub workloads: &'a [workload::Workload],
+    pub opt_out_annotation: String,
+    /// Images never rewritten.
+    pub exclude: exclude::Exclude,
+    /// Workload paths for kinds the built-in table does not know.
+    pub workloads: Vec<workload::WorkloadSpec>,
+    /// The generic pod-template rule for unknown kinds.
+    pub generic: bool,
+}
+
+impl Config {
+    /// The given rules with every other setting at its default.
+    pub fn new(rules: Rules) -> Config {
+        Config {
+            rules,
+            opt_out_annotation: settings::DEFAULT_OPT_OUT_ANNOTATION.to_string(),
+            exclude: exclude::Exclude::default(),
+            workloads: Vec::new(),
+            generic: true,
+        }
+    }
 }
 
 /// What happened to one image field.
@@ -67,6 +89,8 @@ pub enum Status {
     Rewritten,
     /// The object or its pod template carries the opt-out annotation.
     OptedOut,
+    /// An `exclude` pattern (the one given) matches the image.
+    Excluded(String),
     /// The rules leave it as written.
     Kept(Keep),
     /// The field is a number, bool, null, mapping or sequence.
@@ -84,7 +108,7 @@ impl Status {
     fn warning(&self, original: Option<&str>) -> Option<String> {
         let shown = original.map_or_else(|| "value".to_string(), |o| format!("{o:?}"));
         match self {
-            Status::Rewritten | Status::OptedOut => None,
+            Status::Rewritten | Status::OptedOut | Status::Excluded(_) => None,
             Status::Kept(keep) => keep.is_warning().then(|| keep.to_string()),
             Status::NotAString => Some(format!("{shown} is not a string; left unchanged")),
             Status::Alias => Some("image is an alias; left unchanged".to_string()),
@@ -108,12 +132,13 @@ pub struct Outcome {
 
 /// Rewrites every image of a YAML (or JSON) stream. Reads the whole stream
 /// first: on error nothing is returned but the error.
-pub fn rewrite(input: &[u8], options: &Options) -> Result<Outcome, yaml::Error> {
+pub fn rewrite(input: &[u8], config: &Config) -> Result<Outcome, yaml::Error> {
     let text = std::str::from_utf8(input).map_err(|e| utf8_error(input, e.valid_up_to()))?;
     let docs = yaml::parse(text)?;
     let locator = Locator {
-        workloads: options.workloads,
-        opt_out_annotation: options.opt_out_annotation,
+        extra: &config.workloads,
+        opt_out_annotation: &config.opt_out_annotation,
+        generic: config.generic,
     };
     let mut edits = Vec::new();
     let mut images = Vec::new();
@@ -129,7 +154,11 @@ pub fn rewrite(input: &[u8], options: &Options) -> Result<Outcome, yaml::Error> 
                 (_, Some(s)) if !s.is_string() => (Status::NotAString, None),
                 _ if site.opted_out => (Status::OptedOut, None),
                 (_, Some(s)) if s.anchored => (Status::Anchored, None),
-                (_, Some(s)) => match options.rules.decide(&s.value) {
+                (_, Some(s)) if config.exclude.matches(&s.value).is_some() => {
+                    let pattern = config.exclude.matches(&s.value).unwrap_or_default();
+                    (Status::Excluded(pattern.to_string()), None)
+                }
+                (_, Some(s)) => match config.rules.decide(&s.value) {
                     Decision::Keep(keep) => (Status::Kept(keep), None),
                     Decision::Rewrite { image, notes } => {
                         match scalar::replacement(text, node, s, &image) {

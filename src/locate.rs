@@ -2,7 +2,7 @@
 //! document's tree and returns a [`Site`] for every image scalar, noting
 //! whether its pod template opted out.
 
-use crate::workload::{self, Shape, Workload};
+use crate::workload::{self, Shape, WorkloadSpec};
 use crate::yaml::{Document, NodeId};
 
 /// How deep `*List` kinds may nest in one another (`List` of `List`s).
@@ -47,9 +47,12 @@ impl std::fmt::Display for Object {
 /// Where to look and what opts out.
 #[derive(Debug, Clone, Copy)]
 pub struct Locator<'a> {
-    pub workloads: &'a [Workload],
+    /// Workloads from the rules file, before the built-in table.
+    pub extra: &'a [WorkloadSpec],
     /// Annotation key whose value `disabled` (any case) opts a template out.
     pub opt_out_annotation: &'a str,
+    /// Look for pod templates in kinds nobody knows (see [`Locator::generic`]).
+    pub generic: bool,
 }
 
 impl Locator<'_> {
@@ -83,9 +86,6 @@ impl Locator<'_> {
             }
         }
         let group = workload::group(doc.get_str(root, "apiVersion").unwrap_or_default());
-        let Some(paths) = workload::lookup(self.workloads, group, kind) else {
-            return;
-        };
         let metadata = doc.get(root, "metadata").next();
         let object = Object {
             kind: kind.to_string(),
@@ -96,25 +96,90 @@ impl Locator<'_> {
                 .and_then(|m| doc.get_str(m, "name"))
                 .map(str::to_string),
         };
-        let opted_out = self.opts_out(doc, root);
-        for p in paths {
-            for (node, path) in resolve(doc, root, p.path, prefix.trim_end_matches('.')) {
-                let ctx = Context {
-                    object: &object,
-                    opted_out,
-                };
-                match p.shape {
-                    Shape::PodSpec => pod_spec(doc, node, &path, ctx, out),
-                    Shape::PodTemplate => {
-                        let ctx = Context {
-                            opted_out: opted_out || self.opts_out(doc, node),
-                            ..ctx
-                        };
-                        for spec in doc.get(node, "spec") {
-                            pod_spec(doc, spec, &join(&path, "spec"), ctx, out);
-                        }
+        let ctx = Context {
+            object: &object,
+            opted_out: self.opts_out(doc, root),
+        };
+        let prefix = prefix.trim_end_matches('.');
+        match workload::lookup(self.extra, group, kind) {
+            Some(paths) => {
+                for (path, shape) in paths {
+                    for (node, at) in resolve(doc, root, path, prefix) {
+                        self.shape(doc, node, &at, shape, ctx, out);
                     }
                 }
+            }
+            None if self.generic
+                && !(kind == "CustomResourceDefinition" && group == "apiextensions.k8s.io") =>
+            {
+                for spec in doc.get(root, "spec") {
+                    self.generic(doc, spec, &join(prefix, "spec"), ctx, out);
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn shape(
+        &self,
+        doc: &Document,
+        node: NodeId,
+        path: &str,
+        shape: Shape,
+        ctx: Context,
+        out: &mut Vec<Site>,
+    ) {
+        match shape {
+            Shape::PodSpec => pod_spec(doc, node, path, ctx, out),
+            Shape::Container => container(doc, node, path, ctx, out),
+            Shape::PodTemplate => {
+                let ctx = Context {
+                    opted_out: ctx.opted_out || self.opts_out(doc, node),
+                    ..ctx
+                };
+                for spec in doc.get(node, "spec") {
+                    pod_spec(doc, spec, &join(path, "spec"), ctx, out);
+                }
+            }
+            Shape::Containers(fields) => {
+                let ctx = Context {
+                    opted_out: ctx.opted_out || self.opts_out(doc, node),
+                    ..ctx
+                };
+                for field in fields {
+                    for (c, at) in resolve(doc, node, field, path) {
+                        container(doc, c, &at, ctx, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The generic rule, for kinds neither the table nor the rules file know:
+    /// under `spec`, the value of any `template` key that is a mapping whose
+    /// `spec.containers` is a non-empty list of mappings that each have a
+    /// scalar `image` is a pod template. This finds, for example,
+    /// grafana-operator's Grafana (`spec.deployment.spec.template`) and Argo
+    /// Rollouts' AnalysisTemplate job metrics, and leaves Helm values in a
+    /// Flux HelmRelease (`spec.values`) alone unless they look exactly like a
+    /// pod template under a `template` key.
+    fn generic(&self, doc: &Document, spec: NodeId, path: &str, ctx: Context, out: &mut Vec<Site>) {
+        let mut stack = vec![(spec, path.to_string(), 0usize)];
+        while let Some((node, at, depth)) = stack.pop() {
+            if depth > MAX_GENERIC_DEPTH {
+                continue;
+            }
+            for &(k, v) in doc.pairs(node) {
+                let Some(key) = doc.str(k) else { continue };
+                let here = join(&at, key);
+                if key == "template" && is_pod_template(doc, v) {
+                    self.shape(doc, v, &here, Shape::PodTemplate, ctx, out);
+                } else {
+                    stack.push((v, here, depth + 1));
+                }
+            }
+            for (i, &item) in doc.items(node).iter().enumerate() {
+                stack.push((item, format!("{at}[{i}]"), depth + 1));
             }
         }
     }
@@ -129,27 +194,48 @@ impl Locator<'_> {
     }
 }
 
+/// How deep the generic rule looks under `spec`.
+const MAX_GENERIC_DEPTH: usize = 32;
+
+/// `spec.containers` is a non-empty list of mappings, each with a scalar `image`.
+fn is_pod_template(doc: &Document, node: NodeId) -> bool {
+    doc.get(node, "spec")
+        .flat_map(|s| doc.get(s, "containers"))
+        .any(|list| {
+            let items = doc.items(list);
+            !items.is_empty()
+                && items.iter().all(|&c| {
+                    doc.is_mapping(c) && doc.get(c, "image").any(|i| doc.scalar(i).is_some())
+                })
+        })
+}
+
 #[derive(Clone, Copy)]
 struct Context<'a> {
     object: &'a Object,
     opted_out: bool,
 }
 
+fn push(out: &mut Vec<Site>, node: NodeId, path: String, ctx: Context) {
+    out.push(Site {
+        node,
+        path,
+        object: ctx.object.clone(),
+        opted_out: ctx.opted_out,
+    });
+}
+
+fn container(doc: &Document, node: NodeId, path: &str, ctx: Context, out: &mut Vec<Site>) {
+    for image in doc.get(node, "image") {
+        push(out, image, join(path, "image"), ctx);
+    }
+}
+
 fn pod_spec(doc: &Document, spec: NodeId, path: &str, ctx: Context, out: &mut Vec<Site>) {
-    let mut site = |node, path| {
-        out.push(Site {
-            node,
-            path,
-            object: ctx.object.clone(),
-            opted_out: ctx.opted_out,
-        });
-    };
     for field in CONTAINER_LISTS {
         for list in doc.get(spec, field) {
-            for (i, &container) in doc.items(list).iter().enumerate() {
-                for image in doc.get(container, "image") {
-                    site(image, format!("{}[{i}].image", join(path, field)));
-                }
+            for (i, &c) in doc.items(list).iter().enumerate() {
+                container(doc, c, &format!("{}[{i}]", join(path, field)), ctx, out);
             }
         }
     }
@@ -158,9 +244,11 @@ fn pod_spec(doc: &Document, spec: NodeId, path: &str, ctx: Context, out: &mut Ve
         for (i, &volume) in doc.items(list).iter().enumerate() {
             for image in doc.get(volume, "image") {
                 for reference in doc.get(image, "reference") {
-                    site(
+                    push(
+                        out,
                         reference,
                         format!("{}[{i}].image.reference", join(path, "volumes")),
+                        ctx,
                     );
                 }
             }
@@ -168,7 +256,7 @@ fn pod_spec(doc: &Document, spec: NodeId, path: &str, ctx: Context, out: &mut Ve
     }
 }
 
-/// Every node the table path leads to, with its field path.
+/// Every node a table path leads to from `root`, with its field path.
 fn resolve(doc: &Document, root: NodeId, path: &str, prefix: &str) -> Vec<(NodeId, String)> {
     let mut here = vec![(root, prefix.to_string())];
     for segment in path.split('.').filter(|s| !s.is_empty()) {
@@ -213,8 +301,9 @@ mod tests {
     fn paths(text: &str) -> Vec<(String, bool)> {
         let docs = parse(text).unwrap();
         let locator = Locator {
-            workloads: workload::BUILTIN,
+            extra: &[],
             opt_out_annotation: "example.com/cache",
+            generic: true,
         };
         locator
             .sites(&docs[0])
@@ -257,8 +346,27 @@ mod tests {
     }
 
     #[test]
-    fn unknown_group_is_not_a_workload() {
+    fn group_matters() {
         let text = "apiVersion: batch.volcano.sh/v1alpha1\nkind: Job\nspec: {template: {spec: {containers: [{image: a}]}}}\n";
-        assert!(paths(text).is_empty());
+        assert!(
+            paths(text).is_empty(),
+            "a Volcano Job's images are under spec.tasks[]"
+        );
+    }
+
+    #[test]
+    fn generic_rule_finds_templates_in_unknown_kinds_only() {
+        let text = "apiVersion: example.com/v1\nkind: Thing\nspec:\n  deployment:\n    spec:\n      template:\n        spec: {containers: [{image: a}]}\n  values: {image: b, containers: [{image: c}]}\n";
+        assert_eq!(
+            paths(text),
+            [(
+                "spec.deployment.spec.template.spec.containers[0].image".into(),
+                false
+            )]
+        );
+        let crd = text
+            .replace("example.com/v1", "apiextensions.k8s.io/v1")
+            .replace("Thing", "CustomResourceDefinition");
+        assert!(paths(&crd).is_empty());
     }
 }

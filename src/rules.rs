@@ -78,6 +78,11 @@ pub struct Upstream {
     /// Docker Hub semantics: add `library/` to single-component paths, and
     /// note paths deeper than `namespace/name`.
     pub docker_hub: bool,
+    /// The rule's `upstreamRepositoryPrefix`: only images whose path starts
+    /// with `<upstream_prefix>/` match, and that part is left out of the
+    /// cache path, as ECR maps `prefix/x` to `<upstream_prefix>/x` upstream
+    /// (<https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-private-wildcards.html>).
+    pub upstream_prefix: Option<String>,
 }
 
 impl Upstream {
@@ -87,6 +92,7 @@ impl Upstream {
             hosts: DOCKER_HUB_HOSTS.map(String::from).to_vec(),
             prefix: prefix.into(),
             docker_hub: true,
+            upstream_prefix: None,
         }
     }
 
@@ -97,6 +103,7 @@ impl Upstream {
             hosts: hosts.iter().map(ToString::to_string).collect(),
             prefix: prefix.into(),
             docker_hub: false,
+            upstream_prefix: None,
         }
     }
 
@@ -121,11 +128,24 @@ impl Rules {
         }
     }
 
-    /// The rule for an image domain, if any.
-    pub fn upstream(&self, host: &str) -> Option<&Upstream> {
-        self.upstreams
-            .iter()
-            .find(|u| u.hosts.iter().any(|h| h == host))
+    /// The first rule for an image domain and upstream path (with
+    /// `library/` already added for official Docker Hub images), if any.
+    pub fn upstream(&self, host: &str, path: &str) -> Option<&Upstream> {
+        self.upstreams.iter().find(|u| {
+            u.hosts.iter().any(|h| h == host)
+                && u.upstream_prefix.as_deref().is_none_or(|up| {
+                    let up = up.trim_end_matches('/');
+                    let full = if u.docker_hub && !path.contains('/') {
+                        "library"
+                    } else {
+                        path
+                    };
+                    up == "ROOT"
+                        || full
+                            .strip_prefix(up)
+                            .is_some_and(|rest| rest.starts_with('/'))
+                })
+        })
     }
 
     /// What to do with one image string.
@@ -152,7 +172,7 @@ impl Rules {
         if host == self.registry {
             return Err(Keep::AlreadyCached);
         }
-        let Some(upstream) = self.upstream(host) else {
+        let Some(upstream) = self.upstream(host, &reference.path) else {
             return Err(if is_ecr_host(host) {
                 Keep::AlreadyCached
             } else {
@@ -176,7 +196,25 @@ impl Rules {
         if official {
             out.push_str(OFFICIAL_PREFIX);
         }
-        out.push_str(path);
+        let path = match upstream
+            .upstream_prefix
+            .as_deref()
+            .map(|p| p.trim_end_matches('/'))
+        {
+            Some(up) if up != "ROOT" => {
+                let full = if official {
+                    format!("{}{path}", OFFICIAL_PREFIX)
+                } else {
+                    path.to_string()
+                };
+                if official {
+                    out.truncate(out.len() - OFFICIAL_PREFIX.len());
+                }
+                full[up.len() + 1..].to_string()
+            }
+            _ => path.to_string(),
+        };
+        out.push_str(&path);
         let length = out.len();
         if length > NAME_MAX {
             return Err(Keep::TooLong { length });
@@ -199,7 +237,7 @@ impl Rules {
         if reference.digest.is_some() {
             notes.push(Note::DigestPinned);
         }
-        if upstream.docker_hub && path.split('/').count() + usize::from(official) > 2 {
+        if upstream.docker_hub && reference.path.split('/').count() + usize::from(official) > 2 {
             notes.push(Note::DeepDockerHubPath);
         }
         Ok((out, notes))

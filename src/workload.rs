@@ -1,8 +1,11 @@
-//! The workload table: which kinds hold pod specs, and where. Data, not code;
+//! The workload table: which kinds hold images, and where. Data, not code;
 //! [`crate::locate`] walks it.
 //!
 //! Kinds match by API group and kind, in any version: Volcano's
-//! `batch.volcano.sh` Job is not a `batch` Job.
+//! `batch.volcano.sh` Job is not a `batch` Job. Each row's behaviour is pinned
+//! by a `testdata/rewrite/kinds-*.yaml` golden file.
+
+use serde::Deserialize;
 
 /// What a path leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,8 +13,14 @@ pub enum Shape {
     /// A mapping with `metadata` (which can opt out) and a pod `spec`.
     PodTemplate,
     /// A pod spec: `containers`, `initContainers`, `ephemeralContainers`,
-    /// `volumes[].image`.
+    /// `volumes[].image.reference`.
     PodSpec,
+    /// One container: a mapping with `image`.
+    Container,
+    /// A mapping with `metadata` (which can opt out) holding containers at
+    /// these paths (relative, same syntax), like an Argo Workflows template or
+    /// a Tekton task spec.
+    Containers(&'static [&'static str]),
 }
 
 /// A path from an object's root, and what is there.
@@ -24,7 +33,7 @@ pub struct Path {
     pub shape: Shape,
 }
 
-/// One row: an API group, its kinds, and where their pod specs are.
+/// One row: an API group, its kinds, and where their images are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Workload {
     /// API group; `""` is the core group (`apiVersion: v1`).
@@ -40,18 +49,46 @@ const fn template(path: &'static str) -> Path {
     }
 }
 
+const fn pod_spec(path: &'static str) -> Path {
+    Path {
+        path,
+        shape: Shape::PodSpec,
+    }
+}
+
 const SPEC_TEMPLATE: &[Path] = &[template("spec.template")];
 
-/// Built-in Kubernetes workloads.
-/// <https://kubernetes.io/docs/concepts/workloads/>
+/// The container fields of an Argo Workflows template.
+/// <https://argo-workflows.readthedocs.io/en/latest/fields/#template>
+const ARGO_TEMPLATE: Shape = Shape::Containers(&[
+    "container",
+    "script",
+    "initContainers[]",
+    "sidecars[]",
+    "containerSet.containers[]",
+]);
+
+/// The container fields of a Tekton task spec.
+/// <https://tekton.dev/docs/pipelines/tasks/>
+const TEKTON_TASK: Shape = Shape::Containers(&["steps[]", "sidecars[]", "stepTemplate"]);
+
+/// The pod templates of a Ray cluster spec at `at`.
+macro_rules! ray_cluster {
+    ($at:literal) => {
+        [
+            template(concat!($at, ".headGroupSpec.template")),
+            template(concat!($at, ".workerGroupSpecs[].template")),
+        ]
+    };
+}
+
+/// Every kind the tool knows.
 pub const BUILTIN: &[Workload] = &[
+    // Kubernetes: https://kubernetes.io/docs/concepts/workloads/
     Workload {
         group: "",
         kinds: &["Pod"],
-        paths: &[Path {
-            path: "spec",
-            shape: Shape::PodSpec,
-        }],
+        paths: &[pod_spec("spec")],
     },
     Workload {
         group: "",
@@ -68,7 +105,7 @@ pub const BUILTIN: &[Workload] = &[
         kinds: &["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"],
         paths: SPEC_TEMPLATE,
     },
-    // Deployment, DaemonSet and ReplicaSet were served here until Kubernetes 1.16.
+    // Served here until Kubernetes 1.16.
     Workload {
         group: "extensions",
         kinds: &["Deployment", "ReplicaSet", "DaemonSet"],
@@ -84,19 +121,271 @@ pub const BUILTIN: &[Workload] = &[
         kinds: &["CronJob"],
         paths: &[template("spec.jobTemplate.spec.template")],
     },
+    // Argo Rollouts and Argo Workflows.
+    Workload {
+        group: "argoproj.io",
+        kinds: &["Rollout"],
+        paths: SPEC_TEMPLATE,
+    },
+    Workload {
+        group: "argoproj.io",
+        kinds: &["Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate"],
+        paths: &[Path {
+            path: "spec.templates[]",
+            shape: ARGO_TEMPLATE,
+        }],
+    },
+    Workload {
+        group: "argoproj.io",
+        kinds: &["CronWorkflow"],
+        paths: &[Path {
+            path: "spec.workflowSpec.templates[]",
+            shape: ARGO_TEMPLATE,
+        }],
+    },
+    // Knative Serving.
+    Workload {
+        group: "serving.knative.dev",
+        kinds: &["Service", "Configuration"],
+        paths: SPEC_TEMPLATE,
+    },
+    Workload {
+        group: "serving.knative.dev",
+        kinds: &["Revision"],
+        paths: &[pod_spec("spec")],
+    },
+    // Tekton Pipelines.
+    Workload {
+        group: "tekton.dev",
+        kinds: &["Task", "ClusterTask"],
+        paths: &[Path {
+            path: "spec",
+            shape: TEKTON_TASK,
+        }],
+    },
+    Workload {
+        group: "tekton.dev",
+        kinds: &["Pipeline"],
+        paths: &[
+            Path {
+                path: "spec.tasks[].taskSpec",
+                shape: TEKTON_TASK,
+            },
+            Path {
+                path: "spec.finally[].taskSpec",
+                shape: TEKTON_TASK,
+            },
+        ],
+    },
+    Workload {
+        group: "tekton.dev",
+        kinds: &["TaskRun"],
+        paths: &[Path {
+            path: "spec.taskSpec",
+            shape: TEKTON_TASK,
+        }],
+    },
+    Workload {
+        group: "tekton.dev",
+        kinds: &["PipelineRun"],
+        paths: &[
+            Path {
+                path: "spec.pipelineSpec.tasks[].taskSpec",
+                shape: TEKTON_TASK,
+            },
+            Path {
+                path: "spec.pipelineSpec.finally[].taskSpec",
+                shape: TEKTON_TASK,
+            },
+        ],
+    },
+    // KEDA.
+    Workload {
+        group: "keda.sh",
+        kinds: &["ScaledJob"],
+        paths: &[template("spec.jobTargetRef.template")],
+    },
+    // OpenKruise.
+    Workload {
+        group: "apps.kruise.io",
+        kinds: &["CloneSet", "StatefulSet", "DaemonSet", "BroadcastJob"],
+        paths: SPEC_TEMPLATE,
+    },
+    // JobSet.
+    Workload {
+        group: "jobset.x-k8s.io",
+        kinds: &["JobSet"],
+        paths: &[template("spec.replicatedJobs[].template.spec.template")],
+    },
+    // Kubeflow training operator.
+    Workload {
+        group: "kubeflow.org",
+        kinds: &["PyTorchJob"],
+        paths: &[template("spec.pytorchReplicaSpecs.*.template")],
+    },
+    Workload {
+        group: "kubeflow.org",
+        kinds: &["TFJob"],
+        paths: &[template("spec.tfReplicaSpecs.*.template")],
+    },
+    Workload {
+        group: "kubeflow.org",
+        kinds: &["MPIJob"],
+        paths: &[template("spec.mpiReplicaSpecs.*.template")],
+    },
+    Workload {
+        group: "kubeflow.org",
+        kinds: &["XGBoostJob"],
+        paths: &[template("spec.xgbReplicaSpecs.*.template")],
+    },
+    // Volcano.
+    Workload {
+        group: "batch.volcano.sh",
+        kinds: &["Job"],
+        paths: &[template("spec.tasks[].template")],
+    },
+    // KubeRay.
+    Workload {
+        group: "ray.io",
+        kinds: &["RayCluster"],
+        paths: &ray_cluster!("spec"),
+    },
+    Workload {
+        group: "ray.io",
+        kinds: &["RayJob"],
+        paths: &{
+            let [head, workers] = ray_cluster!("spec.rayClusterSpec");
+            [head, workers, template("spec.submitterPodTemplate")]
+        },
+    },
+    Workload {
+        group: "ray.io",
+        kinds: &["RayService"],
+        paths: &ray_cluster!("spec.rayClusterConfig"),
+    },
 ];
+
+/// An extra workload from the rules file, for a kind the table does not know.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    /// API group; `""` or `core` for `apiVersion: v1`.
+    pub group: String,
+    pub kind: String,
+    /// Paths to pod templates (a string), or `{path, type}` with `type` one
+    /// of `podTemplate`, `podSpec`, `container`.
+    pub paths: Vec<PathSpec>,
+}
+
+/// One extra path.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum PathSpec {
+    Template(String),
+    Typed {
+        path: String,
+        #[serde(rename = "type")]
+        shape: ShapeName,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ShapeName {
+    PodTemplate,
+    PodSpec,
+    Container,
+}
+
+impl PathSpec {
+    pub fn path(&self) -> &str {
+        match self {
+            PathSpec::Template(p) | PathSpec::Typed { path: p, .. } => p,
+        }
+    }
+
+    pub fn shape(&self) -> Shape {
+        match self {
+            PathSpec::Template(_)
+            | PathSpec::Typed {
+                shape: ShapeName::PodTemplate,
+                ..
+            } => Shape::PodTemplate,
+            PathSpec::Typed {
+                shape: ShapeName::PodSpec,
+                ..
+            } => Shape::PodSpec,
+            PathSpec::Typed {
+                shape: ShapeName::Container,
+                ..
+            } => Shape::Container,
+        }
+    }
+}
+
+impl WorkloadSpec {
+    /// Checks the kind and the path syntax.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.kind.is_empty() {
+            return Err("kind must not be empty".into());
+        }
+        if self.paths.is_empty() {
+            return Err("paths must not be empty".into());
+        }
+        for p in &self.paths {
+            let bad = p.path().split('.').any(|seg| {
+                let key = seg.strip_suffix("[]").unwrap_or(seg);
+                key.is_empty() || key.contains(['[', ']'])
+            });
+            if bad {
+                return Err(format!(
+                    "invalid path {:?}: use dotted keys, `key[]` and `*`",
+                    p.path()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn group(&self) -> &str {
+        if self.group == "core" {
+            ""
+        } else {
+            &self.group
+        }
+    }
+}
 
 /// The API group of an `apiVersion`: `apps/v1` → `apps`, `v1` → `""`.
 pub fn group(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(group, _)| group)
 }
 
-/// The paths for a group and kind, if the table knows them.
-pub fn lookup<'t>(table: &'t [Workload], group: &str, kind: &str) -> Option<&'t [Path]> {
-    table
+/// Every (path, shape) for a group and kind: the extra workloads first, then
+/// the table. `None` when neither knows the kind.
+pub fn lookup<'t>(
+    extra: &'t [WorkloadSpec],
+    group: &str,
+    kind: &str,
+) -> Option<Vec<(&'t str, Shape)>> {
+    let mut found: Option<Vec<(&str, Shape)>> = None;
+    for w in extra
+        .iter()
+        .filter(|w| w.group() == group && w.kind == kind)
+    {
+        found
+            .get_or_insert_default()
+            .extend(w.paths.iter().map(|p| (p.path(), p.shape())));
+    }
+    if let Some(w) = BUILTIN
         .iter()
         .find(|w| w.group == group && w.kinds.contains(&kind))
-        .map(|w| w.paths)
+    {
+        found
+            .get_or_insert_default()
+            .extend(w.paths.iter().map(|p| (p.path, p.shape)));
+    }
+    found
 }
 
 #[cfg(test)]
@@ -112,8 +401,38 @@ mod tests {
 
     #[test]
     fn lookup_matches_group_and_kind() {
-        assert!(lookup(BUILTIN, "batch", "Job").is_some());
-        assert!(lookup(BUILTIN, "batch.volcano.sh", "Job").is_none());
-        assert!(lookup(BUILTIN, "apps", "Pod").is_none());
+        assert!(lookup(&[], "batch", "Job").is_some());
+        assert_eq!(
+            lookup(&[], "batch.volcano.sh", "Job").unwrap()[0].0,
+            "spec.tasks[].template"
+        );
+        assert!(lookup(&[], "apps", "Pod").is_none());
+    }
+
+    #[test]
+    fn extra_workloads_come_first() {
+        let extra = vec![WorkloadSpec {
+            group: "core".into(),
+            kind: "Pod".into(),
+            paths: vec![PathSpec::Typed {
+                path: "spec.extra".into(),
+                shape: ShapeName::Container,
+            }],
+        }];
+        let found = lookup(&extra, "", "Pod").unwrap();
+        assert_eq!(
+            found,
+            [("spec.extra", Shape::Container), ("spec", Shape::PodSpec)]
+        );
+    }
+
+    #[test]
+    fn table_has_no_duplicate_rows() {
+        for (i, a) in BUILTIN.iter().enumerate() {
+            for b in &BUILTIN[i + 1..] {
+                let shared = a.kinds.iter().any(|k| b.kinds.contains(k));
+                assert!(!(a.group == b.group && shared), "{} {:?}", a.group, a.kinds);
+            }
+        }
     }
 }

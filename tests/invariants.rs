@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use pullthrough::rules::{Rules, Upstream};
 use pullthrough::yaml::{self, Document, NodeKind};
-use pullthrough::{Options, Outcome, rewrite, workload};
+use pullthrough::{Config, Outcome, rewrite};
 
 use crate::util::{REGISTRY, files, root};
 
@@ -23,22 +23,13 @@ fn rules() -> Rules {
         ("ghcr.io", "ghcr"),
         ("registry.k8s.io", "k8s"),
     ] {
-        rules.upstreams.push(Upstream {
-            hosts: vec![host.to_string()],
-            prefix: prefix.to_string(),
-            docker_hub: false,
-        });
+        rules.upstreams.push(Upstream::verbatim(&[host], prefix));
     }
     rules
 }
 
 fn run(input: &[u8], rules: &Rules) -> Outcome {
-    let options = Options {
-        rules,
-        opt_out_annotation: "idp.jppol.dk/ecr-pull-through-cache",
-        workloads: workload::BUILTIN,
-    };
-    rewrite(input, &options).expect("rewrite")
+    rewrite(input, &Config::new(rules.clone())).expect("rewrite")
 }
 
 fn inputs() -> Vec<PathBuf> {

@@ -8,9 +8,11 @@
 //! splicing needs.
 
 mod error;
+mod json;
 mod resolve;
 pub mod scalar;
 mod tree;
 
 pub use error::{Error, ErrorKind};
+pub use json::to_json;
 pub use tree::{Document, Node, NodeId, NodeKind, Scalar, ScalarStyle, parse};

@@ -1,0 +1,88 @@
+//! Image patterns that are never rewritten.
+//!
+//! A pattern is a glob (`*` matches any run of characters, `/` included;
+//! `?` one character; `[abc]` a class; `{a,b}` alternatives), matched against
+//! the whole image twice: as written (`nginx:1.25`) and in its canonical
+//! form (`docker.io/library/nginx:1.25`), so `docker.io/library/*` excludes
+//! every official image however it is written.
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::reference;
+
+/// Compiled exclusion patterns.
+#[derive(Debug, Clone, Default)]
+pub struct Exclude {
+    patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl PartialEq for Exclude {
+    fn eq(&self, other: &Self) -> bool {
+        self.patterns == other.patterns
+    }
+}
+
+impl Eq for Exclude {}
+
+impl Exclude {
+    /// Compiles the patterns; an invalid one is an error naming it.
+    pub fn new(patterns: Vec<String>) -> Result<Exclude, String> {
+        let mut builder = GlobSetBuilder::new();
+        for p in &patterns {
+            let glob = GlobBuilder::new(p)
+                .literal_separator(false)
+                .build()
+                .map_err(|e| format!("invalid pattern {p:?}: {}", e.kind()))?;
+            builder.add(glob);
+        }
+        let set = builder.build().map_err(|e| e.to_string())?;
+        Ok(Exclude { patterns, set })
+    }
+
+    /// The first pattern that matches the image, as written or canonical.
+    pub fn matches(&self, image: &str) -> Option<&str> {
+        if self.patterns.is_empty() {
+            return None;
+        }
+        let canonical = reference::parse(image).ok().map(|r| r.to_string());
+        let hit = |s: &str| self.set.matches(s).into_iter().min();
+        hit(image)
+            .into_iter()
+            .chain(canonical.as_deref().and_then(hit))
+            .min()
+            .map(|i| self.patterns[i].as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Exclude;
+
+    #[test]
+    fn matches_written_and_canonical_forms() {
+        let ex = Exclude::new(vec![
+            "docker.io/library/*".into(),
+            "*/bitnami/*:debug".into(),
+        ])
+        .unwrap();
+        assert_eq!(ex.matches("nginx:1.25"), Some("docker.io/library/*"));
+        assert_eq!(
+            ex.matches("docker.io/library/redis"),
+            Some("docker.io/library/*")
+        );
+        assert_eq!(ex.matches("bitnami/redis:debug"), Some("*/bitnami/*:debug"));
+        assert_eq!(ex.matches("bitnami/redis:7"), None);
+        assert_eq!(ex.matches("quay.io/library/x"), None);
+    }
+
+    #[test]
+    fn invalid_pattern_is_named() {
+        let err = Exclude::new(vec!["[abc".into()]).unwrap_err();
+        assert!(err.contains("\"[abc\""), "{err}");
+    }
+}
