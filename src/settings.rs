@@ -216,15 +216,52 @@ impl Settings {
     /// Settings from a JSON value with the camelCase schema (a rules file, a
     /// `PullThrough` spec). Errors name the field path, like `rules[1].prefix`.
     pub fn from_json(value: serde_json::Value, source: &str) -> Result<Settings, Error> {
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            let at = if path == "." {
-                source.to_string()
-            } else {
-                format!("{source}: {path}")
-            };
-            error(at, e.into_inner().to_string())
-        })
+        serde_path_to_error::deserialize(value)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let at = if path == "." {
+                    source.to_string()
+                } else {
+                    format!("{source}: {path}")
+                };
+                error(at, e.into_inner().to_string())
+            })
+            .and_then(|settings: Settings| {
+                settings
+                    .validate()
+                    .map_err(|e| error(format!("{source}: {}", e.setting), e.message))?;
+                Ok(settings)
+            })
+    }
+
+    /// Checks every setting that is present, on its own, so that an error
+    /// can name the source it came from.
+    pub fn validate(&self) -> Result<(), Error> {
+        if let Some(registry) = &self.registry {
+            rules::validate_registry(registry).map_err(|m| error("registry", m))?;
+        }
+        if let (Some(account), Some(region)) = (&self.account_id, &self.region) {
+            rules::ecr_host(account, region).map_err(|m| error("accountId", m))?;
+        }
+        if let Some(prefix) = &self.docker_hub_prefix {
+            rules::validate_prefix(prefix).map_err(|m| error("dockerHubPrefix", m))?;
+        }
+        let rules = self
+            .rules
+            .clone()
+            .map(RuleList::into_specs)
+            .unwrap_or_default();
+        for (i, rule) in rules.into_iter().enumerate() {
+            rule.into_upstream(i)?;
+        }
+        if let Some(patterns) = &self.exclude {
+            Exclude::new(patterns.clone()).map_err(|m| error("exclude", m))?;
+        }
+        for (i, w) in self.workloads.iter().flatten().enumerate() {
+            w.validate()
+                .map_err(|m| error(format!("workloads[{i}]"), m))?;
+        }
+        Ok(())
     }
 
     /// Settings from a YAML (or JSON) rules file.

@@ -6,6 +6,8 @@ mod util;
 mod cli;
 /// Byte-preservation invariants over every corpus chart and golden file.
 mod invariants;
+/// Rules file, precedence, --report, --check and `images`.
+mod reports;
 /// Golden files in testdata/: the diff and the warnings, as snapshots.
 mod snapshots;
 /// The image-reference vectors of ../shared/vectors, row by row.

@@ -1,0 +1,247 @@
+//! Rules file, --rules-from, precedence, --report, --check and `images`,
+//! through the real binary.
+
+use crate::util::{REGISTRY, command, root, run, run_cmd};
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n  containers:\n  - {name: a, image: nginx}\n  - {name: b, image: \"nginx:\"}\n  - {name: c, image: gcr.io/x/y}\n  - {name: d, image: nginx}\n  - {name: e, image: bitnami/redis:7.2}\n";
+
+fn config_path() -> String {
+    root()
+        .join("testdata/config/rules.yaml")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn report_lists_every_image_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = run(
+        &["--registry", REGISTRY, "--report", report.to_str().unwrap()],
+        POD.as_bytes(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let images = json["images"].as_array().unwrap();
+    assert_eq!(images.len(), 5);
+    let first = &images[0];
+    assert_eq!(first["document"], 1);
+    assert_eq!(first["kind"], "Pod");
+    assert_eq!(first["namespace"], "ns");
+    assert_eq!(first["name"], "p");
+    assert_eq!(first["path"], "spec.containers[0].image");
+    assert_eq!(first["line"], 6);
+    assert_eq!(first["original"], "nginx");
+    assert_eq!(
+        first["result"],
+        format!("{REGISTRY}/docker-hub/library/nginx")
+    );
+    assert_eq!(first["status"], "rewritten");
+    let statuses: Vec<_> = images
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["rewritten", "invalid", "no-rule", "rewritten", "rewritten"]
+    );
+    assert!(
+        images[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid image reference")
+    );
+    assert!(images[1]["result"].is_null());
+    assert_eq!(json["warnings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn report_from_environment_and_opt_out_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let input = POD.replace(
+        "metadata: {name: p, namespace: ns}",
+        "metadata: {name: p, annotations: {idp.jppol.dk/ecr-pull-through-cache: disabled}}",
+    );
+    let mut cmd = command(&["--registry", REGISTRY]);
+    cmd.env("PULLTHROUGH_REPORT", &report);
+    let out = run_cmd(cmd, input.as_bytes());
+    assert_eq!(out.stdout(), input, "opted out: nothing changes");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert!(
+        json["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["status"] == "opted-out")
+    );
+}
+
+#[test]
+fn check_prints_changes_and_exits_3() {
+    let out = run(&["--registry", REGISTRY, "--check"], POD.as_bytes());
+    assert_eq!(out.code, 3);
+    assert!(out.stdout.is_empty());
+    let lines: Vec<_> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("would rewrite"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", out.stderr);
+    assert!(
+        lines[0].contains("document 1, line 6, column 22: spec.containers[0].image: nginx -> "),
+        "{}",
+        lines[0]
+    );
+
+    let clean = POD
+        .replace("image: nginx}", "image: gcr.io/a/b}")
+        .replace("bitnami/redis:7.2", "quay.io/a/b");
+    let out = run(
+        &["--registry", REGISTRY, "--check", "--quiet"],
+        clean.as_bytes(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+}
+
+#[test]
+fn images_lists_distinct_pairs() {
+    let out = run(&["images", "--registry", REGISTRY], POD.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout(),
+        format!(
+            "bitnami/redis:7.2\t{REGISTRY}/docker-hub/bitnami/redis:7.2\nnginx\t{REGISTRY}/docker-hub/library/nginx\n"
+        )
+    );
+    let out = run(
+        &["images", "--registry", REGISTRY, "--json", "--quiet"],
+        POD.as_bytes(),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[1]["image"], "nginx");
+    assert_eq!(
+        json[1]["cache"],
+        format!("{REGISTRY}/docker-hub/library/nginx")
+    );
+}
+
+#[test]
+fn config_file_and_precedence() {
+    let config = config_path();
+    // The file alone.
+    let out = run(&["--config", &config], POD.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout()
+            .contains(&format!("{REGISTRY}/docker-hub/library/nginx"))
+    );
+    // Environment over file.
+    let mut cmd = command(&["--config", &config]);
+    cmd.env("PULLTHROUGH_REGISTRY", "env.example.com");
+    let out = run_cmd(cmd, POD.as_bytes());
+    assert!(
+        out.stdout()
+            .contains("env.example.com/docker-hub/library/nginx"),
+        "{}",
+        out.stdout()
+    );
+    // Flag over environment.
+    let mut cmd = command(&["--config", &config, "--registry", "flag.example.com"]);
+    cmd.env("PULLTHROUGH_REGISTRY", "env.example.com")
+        .env("PULLTHROUGH_CONFIG", "/nonexistent");
+    let out = run_cmd(cmd, POD.as_bytes());
+    assert!(
+        out.stdout()
+            .contains("flag.example.com/docker-hub/library/nginx"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn config_errors_name_the_path_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, needle) in [
+        (
+            "registry: r.io\nrules:\n  - hosts: quay.io\n    prefix: quay\n    prefx: typo\n",
+            "rules",
+        ),
+        ("registry: r.io\nregistyr: typo\n", "registyr"),
+        (
+            "registry: r.io\nrules:\n  - hosts: quay.io\n    prefix: Q\n",
+            "rules[0]",
+        ),
+        ("registry: r.io\nexclude: ['[abc']\n", "exclude"),
+        (
+            "registry: r.io\nworkloads: [{group: x, kind: Y, paths: ['spec..template']}]\n",
+            "workloads[0]",
+        ),
+        ("registry: [\n", "line"),
+    ] {
+        let path = dir.path().join("rules.yaml");
+        std::fs::write(&path, text).unwrap();
+        let out = run(&["--config", path.to_str().unwrap()], POD.as_bytes());
+        assert_eq!(out.code, 2, "{text}: {}", out.stderr);
+        assert!(out.stdout.is_empty());
+        assert!(
+            out.stderr.contains(needle),
+            "{text}: expected {needle:?} in {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("rules.yaml"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn rules_from_describe_pull_through_cache_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.json");
+    std::fs::write(
+        &path,
+        r#"{"pullThroughCacheRules": [
+  {"ecrRepositoryPrefix": "hub", "upstreamRegistryUrl": "registry-1.docker.io", "registryId": "210987654321", "upstreamRegistry": "docker-hub", "credentialArn": "arn:aws:secretsmanager:eu-north-1:210987654321:secret:ecr-pullthroughcache/hub", "createdAt": "2025-01-01T00:00:00+00:00"},
+  {"ecrRepositoryPrefix": "gcr-not", "upstreamRegistryUrl": "quay.io", "registryId": "210987654321", "upstreamRegistry": "quay"}
+]}"#,
+    )
+    .unwrap();
+    let input = POD.replace("gcr.io/x/y", "quay.io/x/y");
+    let out = run(
+        &[
+            "--rules-from",
+            path.to_str().unwrap(),
+            "--region",
+            "eu-north-1",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let host = "210987654321.dkr.ecr.eu-north-1.amazonaws.com";
+    assert!(
+        out.stdout().contains(&format!("{host}/hub/library/nginx")),
+        "{}",
+        out.stdout()
+    );
+    assert!(
+        out.stdout().contains(&format!("{host}/gcr-not/x/y")),
+        "{}",
+        out.stdout()
+    );
+    // The region is needed to build the host.
+    let out = run(&["--rules-from", path.to_str().unwrap()], input.as_bytes());
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("region"), "{}", out.stderr);
+}
+
+#[test]
+fn no_generic_turns_the_generic_rule_off() {
+    let input = "apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: nginx}]\n";
+    let on = run(&["--registry", REGISTRY], input.as_bytes());
+    assert!(on.stdout().contains("docker-hub/library/nginx"));
+    let off = run(&["--registry", REGISTRY, "--no-generic"], input.as_bytes());
+    assert_eq!(off.stdout(), input);
+    let mut cmd = command(&["--registry", REGISTRY]);
+    cmd.env("PULLTHROUGH_EXCLUDE", "docker.io/library/*");
+    assert_eq!(run_cmd(cmd, input.as_bytes()).stdout(), input);
+}
