@@ -16,11 +16,15 @@
 //! | splice | [`splice`]                    | text + edits → new text                     |
 //! | write  | the binary (`src/main.rs`)    | text → stdout, [`diag::Warning`]s → stderr  |
 //!
+//! [`krm`] wraps the same pipeline for KRM functions: a `ResourceList` in,
+//! the same `ResourceList` out with `results`.
+//!
 //! Data flows one way: no stage calls an earlier one. The library never reads
 //! the environment and never prints.
 
 pub mod diag;
 pub mod exclude;
+pub mod krm;
 pub mod locate;
 pub mod reference;
 pub mod report;
