@@ -24,6 +24,7 @@
 
 pub mod diag;
 pub mod exclude;
+pub mod generate;
 pub mod krm;
 pub mod locate;
 pub mod reference;

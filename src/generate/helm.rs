@@ -1,0 +1,195 @@
+//! A Helm chart: `helm dependency build` when dependencies are declared but
+//! not in `charts/`, then `helm template` with Argo CD's release name,
+//! namespace, Kubernetes version and API versions.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::{Error, Part, Request, exec, inside};
+
+/// What `helm template` is told besides the chart.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HelmOptions {
+    /// The release name ([`release_name`] of `ARGOCD_APP_NAME`).
+    pub release: String,
+    /// `--namespace`, the app's destination namespace.
+    pub namespace: Option<String>,
+    /// `--kube-version`, e.g. `1.32.4`.
+    pub kube_version: Option<String>,
+    /// One `--api-versions` each, e.g. `monitoring.coreos.com/v1`.
+    pub api_versions: Vec<String>,
+    /// `--values`, relative to the app directory, in order.
+    pub values_files: Vec<String>,
+    /// `--set KEY=VALUE`, in order.
+    pub set: Vec<(String, String)>,
+}
+
+/// The Helm release name for Argo CD's `ARGOCD_APP_NAME`: an app outside
+/// Argo CD's own namespace is named `<app-namespace>_<name>`, and `_` is not
+/// allowed in a release name (nor in a namespace, so the first `_` ends it).
+pub fn release_name(app_name: &str) -> &str {
+    app_name.split_once('_').map_or(app_name, |(_, name)| name)
+}
+
+pub(super) fn render(
+    request: &Request,
+    deadline: Option<(Instant, Duration)>,
+    stderr: &mut String,
+) -> Result<Vec<Part>, Error> {
+    let helm = &request.tools.helm;
+    if !missing_dependencies(request.dir).is_empty() {
+        let args = ["dependency".into(), "build".into()];
+        let out = exec::run(helm, &args, request.dir, deadline)?;
+        // Its progress report goes with the messages, never into the manifests.
+        stderr.push_str(&String::from_utf8_lossy(&out.stdout));
+        stderr.push_str(&out.stderr);
+    }
+    let args = template_args(request)?;
+    let out = exec::run(helm, &args, request.dir, deadline)?;
+    stderr.push_str(&out.stderr);
+    Ok(vec![Part {
+        name: "helm template".to_string(),
+        bytes: out.stdout,
+    }])
+}
+
+fn template_args(request: &Request) -> Result<Vec<OsString>, Error> {
+    let o = request.helm;
+    let mut args: Vec<OsString> = vec!["template".into(), o.release.clone().into(), ".".into()];
+    let mut flag = |name: &str, value: &str| {
+        args.push(name.into());
+        args.push(value.into());
+    };
+    if let Some(ns) = &o.namespace {
+        flag("--namespace", ns);
+    }
+    if let Some(v) = &o.kube_version {
+        flag("--kube-version", v);
+    }
+    for v in &o.api_versions {
+        flag("--api-versions", v);
+    }
+    for file in &o.values_files {
+        // Helm would read any path of the sidecar, or fetch a URL.
+        inside(request.root, &request.dir.join(file))?;
+        flag("--values", file);
+    }
+    for (key, value) in &o.set {
+        flag("--set", &format!("{key}={value}"));
+    }
+    args.push("--include-crds".into());
+    Ok(args)
+}
+
+/// Names of the dependencies that `Chart.yaml` (or a v1 chart's
+/// `requirements.yaml`) declares and `charts/` does not hold, as a
+/// directory `charts/<name>/` or an archive `charts/<name>-<version>.tgz`.
+/// A file that does not parse declares nothing: `helm template` will say
+/// what is wrong with it.
+fn missing_dependencies(dir: &Path) -> Vec<String> {
+    let declared = ["Chart.yaml", "requirements.yaml"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+        .flat_map(|text| dependency_names(&text));
+    let vendored: Vec<String> = std::fs::read_dir(dir.join("charts"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    declared
+        .filter(|name| {
+            !vendored.iter().any(|v| {
+                v == name
+                    || v.strip_prefix(name.as_str())
+                        .and_then(|rest| rest.strip_prefix('-'))
+                        .is_some_and(|rest| rest.ends_with(".tgz"))
+            })
+        })
+        .collect()
+}
+
+fn dependency_names(text: &str) -> Vec<String> {
+    let Ok(docs) = crate::yaml::parse(text) else {
+        return Vec::new();
+    };
+    let Some(doc) = docs.first() else {
+        return Vec::new();
+    };
+    let json = crate::yaml::to_json(doc);
+    json.get("dependencies")
+        .and_then(|d| d.as_array())
+        .map(|deps| {
+            deps.iter()
+                .filter_map(|d| d.get("name")?.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::Tools;
+
+    #[test]
+    fn release_names() {
+        assert_eq!(release_name("guestbook"), "guestbook");
+        assert_eq!(release_name("team-a_guestbook"), "guestbook");
+        assert_eq!(release_name(""), "");
+    }
+
+    #[test]
+    fn dependencies_vendored_or_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - name: redis\n    version: 1.x\n    repository: file://../redis\n  - name: common\n    version: 2.0.0\n    repository: https://charts.example.com\n";
+        std::fs::write(dir.path().join("Chart.yaml"), chart).unwrap();
+        assert_eq!(missing_dependencies(dir.path()), ["redis", "common"]);
+        std::fs::create_dir_all(dir.path().join("charts/redis")).unwrap();
+        std::fs::write(dir.path().join("charts/common-2.0.0.tgz"), "").unwrap();
+        assert!(missing_dependencies(dir.path()).is_empty());
+        std::fs::write(dir.path().join("Chart.yaml"), "name: [\n").unwrap();
+        assert!(missing_dependencies(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn template_arguments_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("prod.yaml"), "a: 1\n").unwrap();
+        let helm = HelmOptions {
+            release: "web".into(),
+            namespace: Some("shop".into()),
+            kube_version: Some("1.32.4".into()),
+            api_versions: vec!["a/v1".into(), "b/v2".into()],
+            values_files: vec!["prod.yaml".into()],
+            set: vec![("image.tag".into(), "v1".into())],
+        };
+        let tools = Tools::on_path(None);
+        let request = Request {
+            dir: dir.path(),
+            root: dir.path(),
+            tools: &tools,
+            helm: &helm,
+            timeout: None,
+        };
+        let args = template_args(&request).unwrap();
+        let args: Vec<_> = args.iter().map(|a| a.to_str().unwrap()).collect();
+        assert_eq!(
+            args.join(" "),
+            "template web . --namespace shop --kube-version 1.32.4 --api-versions a/v1 \
+             --api-versions b/v2 --values prod.yaml --set image.tag=v1 --include-crds"
+        );
+        let outside = HelmOptions {
+            values_files: vec!["../../../etc/passwd".into()],
+            ..helm.clone()
+        };
+        let request = Request {
+            helm: &outside,
+            ..request
+        };
+        assert!(template_args(&request).is_err());
+    }
+}

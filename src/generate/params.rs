@@ -1,0 +1,165 @@
+//! The plugin parameters an Application sets, from Argo CD's
+//! `ARGOCD_APP_PARAMETERS`: a JSON array like
+//! `[{"name":"values-files","array":["a.yaml"]},{"name":"helm-parameters","map":{"image.tag":"v1"}}]`,
+//! or `null` when the Application sets none. Argo CD sends what the
+//! Application says, never the announced defaults.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+/// The parameters `plugin.yaml` announces, with their defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameters {
+    /// `enabled`: `"false"` renders the app and passes it through unchanged.
+    pub enabled: bool,
+    /// `values-files` (array): Helm values files, relative to the app.
+    pub values_files: Vec<String>,
+    /// `helm-parameters` (map): Helm `--set` values, in key order.
+    pub helm_parameters: Vec<(String, String)>,
+}
+
+impl Default for Parameters {
+    fn default() -> Self {
+        Parameters {
+            enabled: true,
+            values_files: Vec::new(),
+            helm_parameters: Vec::new(),
+        }
+    }
+}
+
+/// A parameter that cannot be used. `Display` is the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    /// The parameter's name; empty when the whole value is wrong.
+    pub name: String,
+    pub message: String,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.name.is_empty() {
+            write!(f, "plugin parameters: {}", self.message)
+        } else {
+            write!(f, "plugin parameter {:?}: {}", self.name, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// One entry, as `ApplicationSourcePluginParameter` marshals it.
+#[derive(Debug, Deserialize)]
+struct Param {
+    name: String,
+    string: Option<String>,
+    array: Option<Vec<String>>,
+    map: Option<BTreeMap<String, String>>,
+}
+
+impl Parameters {
+    /// Parses `ARGOCD_APP_PARAMETERS`. Empty and `null` are no parameters.
+    /// An unknown name is an error: a misspelt `values-files` would
+    /// otherwise deploy the chart with its defaults.
+    pub fn from_json(text: &str) -> Result<Parameters, ParamError> {
+        let fail = |name: &str, message: String| ParamError {
+            name: name.to_string(),
+            message,
+        };
+        let text = text.trim();
+        if text.is_empty() || text == "null" {
+            return Ok(Parameters::default());
+        }
+        let list: Vec<Param> = serde_json::from_str(text)
+            .map_err(|e| fail("", format!("invalid ARGOCD_APP_PARAMETERS: {e}")))?;
+        let mut out = Parameters::default();
+        for p in list {
+            let shape = |want: &str| fail(&p.name, format!("expected {want}"));
+            match p.name.as_str() {
+                "enabled" => {
+                    let value = p.string.as_deref().ok_or_else(|| shape("a string"))?;
+                    out.enabled = match value.trim().to_ascii_lowercase().as_str() {
+                        "true" | "yes" | "on" | "1" | "" => true,
+                        "false" | "no" | "off" | "0" => false,
+                        _ => {
+                            return Err(fail(
+                                &p.name,
+                                format!("expected \"true\" or \"false\", got {value:?}"),
+                            ));
+                        }
+                    };
+                }
+                "values-files" => {
+                    out.values_files = p.array.ok_or_else(|| shape("an array"))?;
+                }
+                "helm-parameters" => {
+                    out.helm_parameters =
+                        p.map.ok_or_else(|| shape("a map"))?.into_iter().collect();
+                }
+                _ => {
+                    return Err(fail(
+                        &p.name,
+                        "unknown (expected enabled, values-files or helm-parameters)".to_string(),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argo_cd_shapes() {
+        let p = Parameters::from_json(
+            r#"[{"name":"values-files","array":["values-prod.yaml","b.yaml"]},
+                {"name":"helm-parameters","map":{"replicas":"3","image.tag":"v1"}},
+                {"name":"enabled","string":"False"}]"#,
+        )
+        .unwrap();
+        assert_eq!(p.values_files, ["values-prod.yaml", "b.yaml"]);
+        assert_eq!(
+            p.helm_parameters,
+            [
+                ("image.tag".into(), "v1".into()),
+                ("replicas".into(), "3".into())
+            ]
+        );
+        assert!(!p.enabled);
+    }
+
+    #[test]
+    fn none_is_defaults() {
+        for none in ["", "null", " null\n", "[]"] {
+            assert_eq!(Parameters::from_json(none).unwrap(), Parameters::default());
+        }
+    }
+
+    #[test]
+    fn mistakes_name_the_parameter() {
+        let cases = [
+            (
+                r#"[{"name":"value-files","array":["a"]}]"#,
+                "plugin parameter \"value-files\": unknown",
+            ),
+            (
+                r#"[{"name":"values-files","string":"a"}]"#,
+                "plugin parameter \"values-files\": expected an array",
+            ),
+            (
+                r#"[{"name":"enabled","string":"nope"}]"#,
+                "plugin parameter \"enabled\": expected \"true\" or \"false\"",
+            ),
+            ("{", "plugin parameters: invalid ARGOCD_APP_PARAMETERS"),
+        ];
+        for (json, want) in cases {
+            let got = Parameters::from_json(json).unwrap_err().to_string();
+            assert!(got.starts_with(want), "{json}: {got}");
+        }
+    }
+}
