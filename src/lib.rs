@@ -136,10 +136,10 @@ pub struct Outcome {
 }
 
 /// Rewrites every image of a YAML (or JSON) stream. Reads the whole stream
-/// first: on error nothing is returned but the error.
+/// first: on error nothing is returned but the error. Only one document's
+/// tree is held at a time, so memory stays near the size of input and output.
 pub fn rewrite(input: &[u8], config: &Config) -> Result<Outcome, yaml::Error> {
     let text = std::str::from_utf8(input).map_err(|e| utf8_error(input, e.valid_up_to()))?;
-    let docs = yaml::parse(text)?;
     let locator = Locator {
         extra: &config.workloads,
         opt_out_annotation: &config.opt_out_annotation,
@@ -148,57 +148,14 @@ pub fn rewrite(input: &[u8], config: &Config) -> Result<Outcome, yaml::Error> {
     let mut edits = Vec::new();
     let mut images = Vec::new();
     let mut warnings = Vec::new();
-    for (index, doc) in docs.iter().enumerate() {
-        for site in locator.sites(doc) {
-            let node = doc.node(site.node);
-            let scalar = doc.scalar(site.node);
-            let original = scalar.map(|s| s.value.clone());
-            let (status, result) = match (&node.kind, scalar) {
-                (NodeKind::Alias, _) => (Status::Alias, None),
-                (_, None) => (Status::NotAString, None),
-                (_, Some(s)) if !s.is_string() => (Status::NotAString, None),
-                _ if site.opted_out => (Status::OptedOut, None),
-                (_, Some(s)) if s.anchored => (Status::Anchored, None),
-                (_, Some(s)) if config.exclude.matches(&s.value).is_some() => {
-                    let pattern = config.exclude.matches(&s.value).unwrap_or_default();
-                    (Status::Excluded(pattern.to_string()), None)
-                }
-                (_, Some(s)) => match config.rules.decide(&s.value) {
-                    Decision::Keep(keep) => (Status::Kept(keep), None),
-                    Decision::Rewrite { image, notes } => {
-                        match scalar::replacement(text, node, s, &image) {
-                            Ok((span, text)) => {
-                                edits.push(Edit { span, text });
-                                for note in notes {
-                                    warnings.push(warning(
-                                        index,
-                                        node,
-                                        &site.path,
-                                        note.to_string(),
-                                    ));
-                                }
-                                (Status::Rewritten, Some(image))
-                            }
-                            Err(why) => (Status::Unsupported(why), None),
-                        }
-                    }
-                },
-            };
-            if let Some(message) = status.warning(original.as_deref()) {
-                warnings.push(warning(index, node, &site.path, message));
-            }
-            images.push(Image {
-                document: index + 1,
-                line: node.line,
-                column: node.column,
-                path: site.path,
-                object: site.object,
-                original,
-                result,
-                status,
-            });
+    yaml::for_each_document(text, |index, doc| {
+        for site in locator.sites(&doc) {
+            let (image, edit, notes) = decide(text, &doc, index, site, config);
+            edits.extend(edit);
+            warnings.extend(notes);
+            images.push(image);
         }
-    }
+    })?;
     let text = splice::apply(text, &mut edits);
     Ok(Outcome {
         text,
@@ -206,6 +163,63 @@ pub fn rewrite(input: &[u8], config: &Config) -> Result<Outcome, yaml::Error> {
         images,
         warnings,
     })
+}
+
+/// What to do with one site: the record of it, the edit if it is rewritten,
+/// and its warnings.
+fn decide(
+    text: &str,
+    doc: &yaml::Document,
+    index: usize,
+    site: locate::Site,
+    config: &Config,
+) -> (Image, Option<Edit>, Vec<Warning>) {
+    let node = doc.node(site.node);
+    let scalar = doc.scalar(site.node);
+    let original = scalar.map(|s| s.value.clone());
+    let mut edit = None;
+    let mut warnings = Vec::new();
+    let (status, result) = match (&node.kind, scalar) {
+        (NodeKind::Alias, _) => (Status::Alias, None),
+        (_, None) => (Status::NotAString, None),
+        (_, Some(s)) if !s.is_string() => (Status::NotAString, None),
+        _ if site.opted_out => (Status::OptedOut, None),
+        (_, Some(s)) if s.anchored => (Status::Anchored, None),
+        (_, Some(s)) => match config.exclude.matches(&s.value) {
+            Some(pattern) => (Status::Excluded(pattern.to_string()), None),
+            None => match config.rules.decide(&s.value) {
+                Decision::Keep(keep) => (Status::Kept(keep), None),
+                Decision::Rewrite { image, notes } => {
+                    match scalar::replacement(text, node, s, &image) {
+                        Ok((span, text)) => {
+                            edit = Some(Edit { span, text });
+                            warnings.extend(
+                                notes
+                                    .iter()
+                                    .map(|n| warning(index, node, &site.path, n.to_string())),
+                            );
+                            (Status::Rewritten, Some(image))
+                        }
+                        Err(why) => (Status::Unsupported(why), None),
+                    }
+                }
+            },
+        },
+    };
+    if let Some(message) = status.warning(original.as_deref()) {
+        warnings.push(warning(index, node, &site.path, message));
+    }
+    let image = Image {
+        document: index + 1,
+        line: node.line,
+        column: node.column,
+        path: site.path,
+        object: site.object,
+        original,
+        result,
+        status,
+    };
+    (image, edit, warnings)
 }
 
 fn warning(index: usize, node: &yaml::Node, path: &str, message: String) -> Warning {

@@ -15,4 +15,4 @@ mod tree;
 
 pub use error::{Error, ErrorKind};
 pub use json::to_json;
-pub use tree::{Document, Node, NodeId, NodeKind, Scalar, ScalarStyle, parse};
+pub use tree::{Document, Node, NodeId, NodeKind, Scalar, ScalarStyle, for_each_document, parse};

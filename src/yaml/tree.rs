@@ -147,28 +147,48 @@ impl Document {
 /// Reads every document of `text`. A leading byte order mark is allowed; the
 /// spans count it, so they index `text` itself.
 pub fn parse(text: &str) -> Result<Vec<Document>, Error> {
+    let mut docs = Vec::new();
+    for_each_document(text, |_, doc| docs.push(doc))?;
+    Ok(docs)
+}
+
+/// Reads the documents of `text` one at a time, handing each to `f` with its
+/// 0-based index, so that only one document's tree is in memory at once.
+/// Stops at the first error; `f` may already have seen earlier documents.
+pub fn for_each_document(text: &str, mut f: impl FnMut(usize, Document)) -> Result<(), Error> {
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut input = &text.as_bytes()[bom..];
+    // A small window: given the whole slice at once, the parser would decode
+    // all of it into a queue of 4-byte chars up front.
+    let input = std::io::BufReader::with_capacity(64 * 1024, &text.as_bytes()[bom..]);
     let mut parser = Parser::new();
-    parser.set_input_string(&mut input);
+    parser.set_input(input);
+
     let mut builder = Builder {
         bom,
         ..Builder::default()
     };
     for event in parser {
         let event = event.map_err(|e| builder.syntax_error(&e))?;
-        if builder.push(event)? {
+        let end = builder.push(event)?;
+        if let Some(doc) = builder.finished.take() {
+            f(builder.count - 1, doc);
+        }
+        if end {
             break;
         }
     }
-    Ok(builder.docs)
+    Ok(())
 }
 
 #[derive(Default)]
 struct Builder {
     bom: usize,
-    docs: Vec<Document>,
+    /// Documents finished so far.
+    count: usize,
+    /// The document just finished, until the caller takes it.
+    finished: Option<Document>,
     doc: Document,
+
     /// Open collections: the node and, for a mapping, a key waiting for its value.
     stack: Vec<(NodeId, Option<NodeId>)>,
 }
@@ -188,8 +208,10 @@ impl Builder {
             EventData::StreamStart { .. } | EventData::DocumentStart { .. } => {}
             EventData::StreamEnd => return Ok(true),
             EventData::DocumentEnd { .. } => {
-                self.docs.push(std::mem::take(&mut self.doc));
+                self.finished = Some(std::mem::take(&mut self.doc));
+                self.count += 1;
             }
+
             EventData::Scalar {
                 anchor,
                 tag,
@@ -263,7 +285,8 @@ impl Builder {
     fn error(&self, kind: ErrorKind, line: u64, column: u64) -> Error {
         Error {
             kind,
-            document: self.docs.len() + 1,
+            document: self.count + 1,
+
             line: line as usize + 1,
             column: column as usize + 1,
         }
