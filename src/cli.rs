@@ -2,13 +2,15 @@
 //! library → stdout, stderr, report and the exit code. This file owns the one
 //! exit-code table.
 
-use std::io::{self, Read, Write};
+mod hosts;
+
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use pullthrough::settings::{RuleList, Settings};
-use pullthrough::{Config, Image, report};
+use pullthrough::{Config, Image, krm, report};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -17,7 +19,11 @@ Exit codes:
   2  usage or configuration error: bad flag, missing registry, invalid prefix, rule or rules file
   3  --check found images that would be rewritten
 
-Settings precedence: flags, then environment variables, then --rules-from, then --config, then defaults.";
+Settings precedence: flags, then environment variables, then a KRM functionConfig or the kustomize
+plugin's config, then --rules-from, then --config, then defaults.
+
+Hosts: a ResourceList on stdin (kustomize, kpt) is answered as a KRM function; run as
+.../PullThrough CONFIG it is kustomize's legacy exec plugin.";
 
 /// The exit-code table. Clap exits with 2 on its own usage errors, which
 /// matches `Usage`.
@@ -163,18 +169,40 @@ pub struct OutputArgs {
     /// Write a JSON report of every image seen to FILE.
     #[arg(long, env = "PULLTHROUGH_REPORT", value_name = "FILE")]
     report: Option<PathBuf>,
+
+    /// Append warnings and errors to FILE, timestamped (Helm 4 discards a
+    /// post-renderer's stderr).
+    #[arg(long, env = "PULLTHROUGH_LOG", value_name = "FILE")]
+    log: Option<PathBuf>,
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let (argv, plugin_config) = hosts::legacy_plugin(std::env::args_os().collect());
+    let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| {
+        if e.use_stderr() {
+            let _ = hosts::log(hosts::log_from_env().as_deref(), &[e.to_string()]);
+        }
+        e.exit()
+    });
     let result = match &cli.command {
-        None => run(&cli.run),
+        None => {
+            hosts::plugin_settings(plugin_config.as_deref()).and_then(|layer| run(&cli.run, layer))
+        }
         Some(Command::Images(args)) => images(args),
+    };
+    let log = if let Some(Command::Images(args)) = &cli.command {
+        args.output.log.as_deref()
+    } else if cli.command.is_none() {
+        cli.run.output.log.as_deref()
+    } else {
+        None
     };
     match result {
         Ok(exit) => exit.into(),
         Err(Failure(code, message)) => {
-            eprintln!("pullthrough: error: {message}");
+            let line = format!("pullthrough: error: {message}");
+            eprintln!("{line}");
+            let _ = hosts::log(log, &[line]);
             code.into()
         }
     }
@@ -183,6 +211,12 @@ pub fn main() -> ExitCode {
 impl SettingsArgs {
     /// Flags and environment over `--rules-from` over `--config`, resolved.
     pub fn resolve(&self) -> Result<Config, Failure> {
+        self.resolve_over(Settings::default())
+    }
+
+    /// Flags and environment over `host` (a KRM functionConfig, the kustomize
+    /// plugin's config) over `--rules-from` over `--config`, resolved.
+    pub fn resolve_over(&self, host: Settings) -> Result<Config, Failure> {
         let usage = |e: pullthrough::settings::Error| Failure(Exit::Usage, e.to_string());
         let env = |k: &str| std::env::var(k).ok();
         let region_env = || {
@@ -214,7 +248,12 @@ impl SettingsArgs {
             Some(path) => Settings::from_file(path).map_err(usage)?,
             None => Settings::default(),
         };
-        flags.over(from_rules).over(file).resolve().map_err(usage)
+        flags
+            .over(host)
+            .over(from_rules)
+            .over(file)
+            .resolve()
+            .map_err(usage)
     }
 }
 
@@ -232,7 +271,12 @@ struct Done {
 
 /// Reads and rewrites every input; nothing is written yet.
 fn process(files: &[PathBuf], config: &Config) -> Result<Vec<Done>, Failure> {
-    read_inputs(files)?
+    rewrite_inputs(read_inputs(files)?, config)
+}
+
+/// Rewrites inputs already read.
+fn rewrite_inputs(inputs: Vec<Input>, config: &Config) -> Result<Vec<Done>, Failure> {
+    inputs
         .into_iter()
         .map(|input| {
             let outcome = pullthrough::rewrite(&input.bytes, config)
@@ -249,9 +293,24 @@ fn at(name: Option<&str>) -> String {
     name.map(|n| format!("{n}: ")).unwrap_or_default()
 }
 
-fn run(args: &RunArgs) -> Result<Exit, Failure> {
-    let config = args.settings.resolve()?;
-    let done = process(&args.files, &config)?;
+/// A rewrite; `host` holds the settings of the host's config, under the
+/// flags and environment.
+fn run(args: &RunArgs, host: Settings) -> Result<Exit, Failure> {
+    // A KRM host sends one ResourceList on stdin, so stdin is read before the
+    // settings are. A terminal never sends one: there a settings error comes
+    // before waiting for input.
+    let done = if args.files.is_empty() && !args.check && !io::stdin().is_terminal() {
+        let inputs = read_inputs(&args.files)?;
+        if let Some(list) = inputs
+            .first()
+            .and_then(|i| krm::ResourceList::read(&i.bytes))
+        {
+            return hosts::krm_function(args, &list, host);
+        }
+        rewrite_inputs(inputs, &args.settings.resolve_over(host)?)?
+    } else {
+        process(&args.files, &args.settings.resolve_over(host)?)?
+    };
     finish(&done, &args.output)?;
     if args.check {
         let mut changes = 0;
@@ -308,15 +367,24 @@ fn images(args: &ImagesArgs) -> Result<Exit, Failure> {
     write_stdout(text.as_bytes())
 }
 
-/// Prints the warnings and writes the report.
+/// Prints and logs the warnings and writes the report.
 fn finish(done: &[Done], output: &OutputArgs) -> Result<(), Failure> {
+    let warnings: Vec<String> = done
+        .iter()
+        .flat_map(|d| {
+            let at = at(d.name.as_deref());
+            d.outcome
+                .warnings
+                .iter()
+                .map(move |w| format!("pullthrough: warning: {at}{w}"))
+        })
+        .collect();
     if !output.quiet {
-        for d in done {
-            for w in &d.outcome.warnings {
-                eprintln!("pullthrough: warning: {}{w}", at(d.name.as_deref()));
-            }
+        for w in &warnings {
+            eprintln!("{w}");
         }
     }
+    hosts::log(output.log.as_deref(), &warnings)?;
     if let Some(path) = &output.report {
         write_report(path, done)?;
     }
