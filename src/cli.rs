@@ -2,6 +2,7 @@
 //! library → stdout, stderr, report and the exit code. This file owns the one
 //! exit-code table.
 
+mod generate;
 mod hosts;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -69,6 +70,9 @@ enum Command {
     /// List the distinct upstream images and their cache references (to warm
     /// the cache, or to set up ECR repository creation templates).
     Images(ImagesArgs),
+    /// Render an Argo CD app (kustomization, Helm chart or plain files) and
+    /// rewrite it: the config management plugin's generate command.
+    Generate(generate::GenerateArgs),
 }
 
 /// Arguments of a rewrite (the default command).
@@ -189,8 +193,11 @@ pub fn main() -> ExitCode {
             hosts::plugin_settings(plugin_config.as_deref()).and_then(|layer| run(&cli.run, layer))
         }
         Some(Command::Images(args)) => images(args),
+        Some(Command::Generate(args)) => generate::generate(args),
     };
     let log = if let Some(Command::Images(args)) = &cli.command {
+        args.output.log.as_deref()
+    } else if let Some(Command::Generate(args)) = &cli.command {
         args.output.log.as_deref()
     } else if cli.command.is_none() {
         cli.run.output.log.as_deref()

@@ -35,7 +35,13 @@ pub(super) fn run(
     dir: &Path,
     deadline: Option<(Instant, Duration)>,
 ) -> Result<Output, Error> {
-    let command = display(program, args);
+    // Only the first arguments: Argo CD's API versions alone can be many
+    // dozens of flags.
+    let shown = args.len().min(3);
+    let mut command = display(program, &args[..shown]);
+    if shown < args.len() {
+        command.push_str(" …");
+    }
     let mut child = Command::new(program)
         .args(args)
         .current_dir(dir)
