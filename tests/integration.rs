@@ -4,6 +4,8 @@ mod util;
 
 /// Flags, exit codes and messages of the real binary.
 mod cli;
+/// Hostile input: deep nesting, alias bombs, bad bytes, huge scalars and streams.
+mod hostile;
 /// Byte-preservation invariants over every corpus chart and golden file.
 mod invariants;
 /// Rules file, precedence, --report, --check and `images`.

@@ -168,7 +168,7 @@ pub fn for_each_document(text: &str, mut f: impl FnMut(usize, Document)) -> Resu
         ..Builder::default()
     };
     for event in parser {
-        let event = event.map_err(|e| builder.syntax_error(&e))?;
+        let event = event.map_err(|e| builder.syntax_error(&e, text))?;
         let end = builder.push(event)?;
         if let Some(doc) = builder.finished.take() {
             f(builder.count - 1, doc);
@@ -292,14 +292,34 @@ impl Builder {
         }
     }
 
-    fn syntax_error(&self, e: &libyaml_safer::Error) -> Error {
-        let mark = e.problem_mark().unwrap_or_default();
+    fn syntax_error(&self, e: &libyaml_safer::Error, text: &str) -> Error {
         let problem = match e.context() {
             Some(context) => format!("{}, {}", context, e.problem()),
             None => e.problem().to_string(),
         };
-        self.error(ErrorKind::Syntax(problem), mark.line, mark.column)
+        let (line, column) = match e.problem_mark() {
+            Some(mark) => (mark.line, mark.column),
+            // The reader's errors (a control character) carry no mark.
+            None => first_unprintable(text).unwrap_or_default(),
+        };
+        self.error(ErrorKind::Syntax(problem), line, column)
     }
+}
+
+/// The 0-based line and column of the first character YAML does not allow
+/// in a stream: C0 controls but tab, LF and CR; DEL; C1 controls but NEL;
+/// surrogates and U+FFFE, U+FFFF (YAML 1.1 `c-printable`).
+fn first_unprintable(text: &str) -> Option<(u64, u64)> {
+    let printable = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+            || c >= '\u{10000}'
+    };
+    let (at, _) = text.char_indices().find(|&(i, c)| !printable(c) && !(i == 0 && c == '\u{feff}'))?;
+    let before = &text[..at];
+    let line = before.matches('\n').count() as u64;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Some((line, before[line_start..].chars().count() as u64))
+
 }
 
 #[cfg(test)]

@@ -1,0 +1,110 @@
+//! Hostile input: every case ends with exit 0 and the right output, or exit 1,
+//! a message and an empty stdout; never a crash, a signal or an exit code of
+//! 100 or more.
+
+use crate::util::{REGISTRY, Run, run};
+
+/// Runs the binary on `input` and checks the safe-failure contract.
+#[track_caller]
+fn hostile(input: &[u8]) -> Run {
+    let out = run(&["--registry", REGISTRY, "--quiet"], input);
+    assert!(out.code >= 0, "killed by a signal: {}", out.stderr);
+    assert!(out.code < 100, "exit code {}: {}", out.code, out.stderr);
+    match out.code {
+        0 => {}
+        1 => {
+            assert!(out.stdout.is_empty(), "stdout must be empty on failure");
+            assert!(out.stderr.starts_with("pullthrough: error: "), "{}", out.stderr);
+            assert_eq!(out.stderr.lines().count(), 1, "one message: {}", out.stderr);
+        }
+        code => panic!("unexpected exit code {code}: {}", out.stderr),
+    }
+    out
+}
+
+#[track_caller]
+fn passes_through(input: &[u8]) {
+    let out = hostile(input);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout == input, "output differs from input");
+}
+
+#[track_caller]
+fn fails_at(input: &[u8], needle: &str) {
+    let out = hostile(input);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains(needle), "expected {needle:?} in {}", out.stderr);
+}
+
+#[test]
+fn deep_flow_nesting_is_an_error() {
+    fails_at("[".repeat(100_000).as_bytes(), "nesting deeper than 10000 levels");
+    let closed = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    fails_at(closed.as_bytes(), "document 1, line 1, column 10003");
+}
+
+#[test]
+fn deep_block_nesting_passes_through() {
+    let mut text = String::new();
+    for depth in 0..5_000 {
+        text.push_str(&" ".repeat(depth));
+        text.push_str("k:\n");
+    }
+    text.push_str(&" ".repeat(5_000));
+    text.push_str("v\n");
+    passes_through(text.as_bytes());
+}
+
+#[test]
+fn alias_bomb_is_not_expanded() {
+    let mut text = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..26u8 {
+        let (name, prev) = ((b'a' + i) as char, (b'a' + i - 1) as char);
+        let refs = vec![format!("*{prev}"); 9].join(", ");
+        text.push_str(&format!("{name}: &{name} [{refs}]\n"));
+    }
+    passes_through(text.as_bytes());
+}
+
+#[test]
+fn bytes_yaml_forbids_fail_with_a_position() {
+    fails_at(b"a: 1\nb: \"x\x00y\"\n", "line 2, column 6: invalid YAML: control characters are not allowed");
+    fails_at(b"a: 1\nb: \xff\n", "line 2, column 4: input is not valid UTF-8");
+    fails_at(b"a: \"unterminated\n", "found unexpected end of stream");
+}
+
+#[test]
+fn an_error_after_valid_documents_writes_nothing() {
+    let mut text = String::new();
+    for i in 0..50 {
+        text.push_str(&format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec: {{containers: [{{image: nginx}}]}}\n"));
+    }
+    text.push_str("---\nkind: [\n");
+    fails_at(text.as_bytes(), "document 51, line 253");
+}
+
+#[test]
+fn empty_and_comment_only_streams_pass_through() {
+    passes_through(b"");
+    passes_through(b"\n\n");
+    passes_through(b"# just a comment\n");
+    passes_through(b"---\n# one\n---\n# two\n...\n");
+    passes_through("\u{feff}# BOM and a comment\r\n".as_bytes());
+}
+
+#[test]
+fn a_20_mb_scalar_passes_through() {
+    let text = format!("apiVersion: v1\nkind: ConfigMap\ndata:\n  big: \"{}\"\n", "x".repeat(20_000_000));
+    passes_through(text.as_bytes());
+}
+
+#[test]
+fn a_hundred_thousand_documents() {
+    let doc = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: nginx}]}\n";
+    let input = doc.repeat(100_000);
+    let out = hostile(input.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let stdout = out.stdout();
+    assert_eq!(stdout.matches(&format!("image: {REGISTRY}/docker-hub/library/nginx}}")).count(), 100_000);
+    assert_eq!(stdout.len(), input.len() + 100_000 * (REGISTRY.len() + "/docker-hub/library/".len()));
+}
