@@ -308,7 +308,7 @@ impl fmt::Display for Keep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Keep::NoRule { host } => write!(f, "no pull-through cache rule for host {host:?}"),
-            Keep::AlreadyCached => f.write_str("image is already on ECR"),
+            Keep::AlreadyCached => f.write_str("image is already on the cache registry or another ECR registry"),
             Keep::Empty => f.write_str("image is empty"),
             Keep::Whitespace => {
                 f.write_str("image has leading or trailing whitespace, which Kubernetes rejects")
