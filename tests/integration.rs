@@ -4,6 +4,8 @@ mod util;
 
 /// Flags, exit codes and messages of the real binary.
 mod cli;
+/// `pullthrough generate` run as argocd-cmp-server runs the project's plugin.yaml.
+mod generate;
 /// End to end inside Helm 3, Helm 4, kustomize and kpt (the real binaries).
 mod hosts;
 /// Hostile input: deep nesting, alias bombs, bad bytes, huge scalars and streams.

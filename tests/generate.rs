@@ -1,0 +1,605 @@
+//! The Argo CD config management plugin, as argocd-cmp-server runs it (the
+//! recipe of integration-contracts §2.10): the repository of
+//! testdata/generate/repo copied with file modes reset, the generate command
+//! of the project's own plugin.yaml run in the app's directory with no stdin,
+//! and the sidecar's environment plus what the repo-server sends
+//! (`ARGOCD_APP_*`, `KUBE_*`, `ARGOCD_ENV_*`, `ARGOCD_APP_PARAMETERS`,
+//! `PARAM_*`). Then stdout is read as Argo CD reads it: every document must
+//! be an object with `apiVersion` and `kind`.
+//!
+//! The renderers are real: helm (Helm 3, which Argo CD ships) and kustomize
+//! from `.tools/bin` (scripts/install-hosts.sh, which scripts/test runs), and
+//! kubectl from PATH for `kubectl kustomize`.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pullthrough::yaml;
+use serde_json::{Value, json};
+
+use crate::util::{REGISTRY, root};
+
+const PLATFORM_REGISTRY: &str = REGISTRY;
+
+fn cached(image: &str) -> String {
+    format!("{PLATFORM_REGISTRY}/docker-hub/{image}")
+}
+
+/// A renderer from `.tools/bin` (scripts/install-hosts.sh).
+fn tool(name: &str) -> PathBuf {
+    let path = root().join(".tools/bin").join(name);
+    assert!(
+        path.is_file(),
+        "{name} is not installed at {}: run scripts/install-hosts.sh (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+fn on_path(name: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| panic!("{name} is not on PATH"))
+}
+
+/// `spec.generate` of the project's plugin.yaml: command then args.
+fn generate_command() -> Vec<String> {
+    let text = fs::read_to_string(root().join("plugin.yaml")).unwrap();
+    let docs = yaml::parse(&text).unwrap();
+    let plugin = yaml::to_json(&docs[0]);
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    assert!(
+        plugin["spec"].get("discover").is_none(),
+        "no discovery: apps select the plugin by name"
+    );
+    let generate = &plugin["spec"]["generate"];
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let mut argv = strings(&generate["command"]);
+    argv.extend(strings(&generate["args"]));
+    argv
+}
+
+/// The sidecar container: its PATH (pullthrough and the renderers), a
+/// writable HOME and Helm directories, and the platform's settings.
+struct Sidecar {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Sidecar {
+    /// With standalone kustomize, or (`false`) only kubectl's built-in one.
+    fn new(kustomize: bool) -> Sidecar {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        fs::create_dir(&bin).unwrap();
+        let link =
+            |target: &Path, name: &str| std::os::unix::fs::symlink(target, bin.join(name)).unwrap();
+        link(Path::new(env!("CARGO_BIN_EXE_pullthrough")), "pullthrough");
+        link(&tool("helm3"), "helm");
+        link(&on_path("kubectl"), "kubectl");
+        if kustomize {
+            link(&tool("kustomize"), "kustomize");
+        }
+        let tmp = dir.path().join("tmp");
+        let env = [
+            ("PATH", format!("{}:/usr/bin:/bin", bin.display())),
+            ("HOME", tmp.display().to_string()),
+            (
+                "HELM_CACHE_HOME",
+                tmp.join("helm/cache").display().to_string(),
+            ),
+            (
+                "HELM_CONFIG_HOME",
+                tmp.join("helm/config").display().to_string(),
+            ),
+            (
+                "HELM_DATA_HOME",
+                tmp.join("helm/data").display().to_string(),
+            ),
+            ("PULLTHROUGH_REGISTRY", PLATFORM_REGISTRY.to_string()),
+        ];
+        Sidecar {
+            env: env.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            dir,
+        }
+    }
+
+    fn set(mut self, key: &str, value: &str) -> Sidecar {
+        self.env.retain(|(k, _)| k != key);
+        if !value.is_empty() {
+            self.env.push((key.to_string(), value.to_string()));
+        }
+        self
+    }
+
+    fn remove(self, program: &str) -> Sidecar {
+        fs::remove_file(self.dir.path().join("bin").join(program)).unwrap();
+        self
+    }
+
+    /// A program on the sidecar's PATH, in front of the real ones.
+    fn script(self, name: &str, body: &str) -> Sidecar {
+        let path = self.dir.path().join("bin").join(name);
+        let _ = fs::remove_file(&path);
+        fs::write(&path, body).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        self
+    }
+}
+
+/// What an Application says about its source.
+struct App {
+    path: &'static str,
+    /// `metadata.namespace` + `_` + name for apps outside Argo CD's namespace.
+    name: &'static str,
+    namespace: &'static str,
+    /// `spec.source.plugin.env`.
+    env: Vec<(&'static str, &'static str)>,
+    /// `spec.source.plugin.parameters`, as Argo CD marshals them.
+    parameters: Value,
+}
+
+impl App {
+    fn new(path: &'static str) -> App {
+        App {
+            path,
+            name: "guestbook",
+            namespace: "shop",
+            env: Vec::new(),
+            parameters: Value::Null,
+        }
+    }
+}
+
+/// What argocd-cmp-server would see.
+struct Generated {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+impl Generated {
+    /// Argo CD's reading of stdout: every non-empty document, as JSON, each an
+    /// object with apiVersion and kind.
+    fn objects(&self) -> Vec<Value> {
+        assert_eq!(self.code, 0, "generate failed: {}", self.stderr);
+        let docs = yaml::parse(&self.stdout).expect("stdout parses");
+        let objects: Vec<Value> = docs
+            .iter()
+            .map(yaml::to_json)
+            .filter(|v| !v.is_null())
+            .collect();
+        assert!(
+            !objects.is_empty(),
+            "Argo CD would prune the app: no objects"
+        );
+        for o in &objects {
+            assert!(
+                o["apiVersion"].is_string() && o["kind"].is_string(),
+                "not an object: {o}"
+            );
+        }
+        objects
+    }
+
+    /// `Kind/name` of every object, in output order.
+    fn names(&self) -> Vec<String> {
+        self.objects()
+            .iter()
+            .map(|o| {
+                format!(
+                    "{}/{}",
+                    o["kind"].as_str().unwrap(),
+                    o["metadata"]["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
+    #[track_caller]
+    fn fails(&self, code: i32, message: &str) {
+        assert_eq!(self.code, code, "stderr: {}", self.stderr);
+        assert!(self.stdout.is_empty(), "stdout on failure: {}", self.stdout);
+        assert!(
+            self.stderr.contains(message),
+            "{message:?} not in stderr: {}",
+            self.stderr
+        );
+    }
+}
+
+/// Copies the repository as Argo CD streams it to the sidecar: files 0644,
+/// directories 0755 (`preserveFileMode: false`), symlinks kept.
+fn copy_repo(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    fs::set_permissions(to, fs::Permissions::from_mode(0o755)).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type().unwrap();
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if kind.is_dir() {
+            copy_repo(&src, &dst);
+        } else {
+            fs::copy(&src, &dst).unwrap();
+            fs::set_permissions(&dst, fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+}
+
+/// `PARAM_<NAME>`, `PARAM_<NAME>_<i>`, `PARAM_<NAME>_<KEY>`: names upper-cased,
+/// anything but `[A-Z0-9_]` made `_`.
+fn param_env(parameters: &Value) -> Vec<(String, String)> {
+    let clean = |s: &str| {
+        s.to_uppercase()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
+    let mut env = Vec::new();
+    for p in parameters.as_array().into_iter().flatten() {
+        let name = format!("PARAM_{}", clean(p["name"].as_str().unwrap()));
+        if let Some(s) = p["string"].as_str() {
+            env.push((name.clone(), s.to_string()));
+        }
+        for (i, v) in p["array"].as_array().into_iter().flatten().enumerate() {
+            env.push((format!("{name}_{i}"), v.as_str().unwrap().to_string()));
+        }
+        for (k, v) in p["map"].as_object().into_iter().flatten() {
+            env.push((
+                format!("{name}_{}", clean(k)),
+                v.as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    env
+}
+
+/// One generate request: a fresh copy of the repository (plus `prepare`'s
+/// changes), the plugin's generate command in the app's directory.
+fn generate_with(sidecar: &Sidecar, app: &App, prepare: impl FnOnce(&Path)) -> Generated {
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("_cmp_server/4f1c7a8e");
+    copy_repo(&root().join("testdata/generate/repo"), &repo);
+    prepare(&repo);
+    // exec.LookPath in the sidecar's PATH, as argocd-cmp-server does.
+    let argv = generate_command();
+    let path = sidecar
+        .env
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone());
+    let program = std::env::split_paths(&path.unwrap_or_default())
+        .map(|d| d.join(&argv[0]))
+        .find(|p| p.is_file())
+        .expect("the generate command is on the sidecar's PATH");
+    let mut cmd = Command::new(program);
+    cmd.args(&argv[1..])
+        .current_dir(repo.join(app.path))
+        .env_clear()
+        .stdin(Stdio::null());
+    for (k, v) in &sidecar.env {
+        cmd.env(k, v);
+    }
+    let build = [
+        ("ARGOCD_APP_NAME", app.name.to_string()),
+        ("ARGOCD_APP_NAMESPACE", app.namespace.to_string()),
+        ("ARGOCD_APP_PROJECT_NAME", "default".to_string()),
+        (
+            "ARGOCD_APP_REVISION",
+            "4f1c7a8e2d6b9c0a1e3f5d7b9a2c4e6f8a0b1c2d".to_string(),
+        ),
+        ("ARGOCD_APP_REVISION_SHORT", "4f1c7a8".to_string()),
+        ("ARGOCD_APP_REVISION_SHORT_8", "4f1c7a8e".to_string()),
+        (
+            "ARGOCD_APP_SOURCE_REPO_URL",
+            "https://git.example.com/platform/apps.git".to_string(),
+        ),
+        ("ARGOCD_APP_SOURCE_PATH", app.path.to_string()),
+        ("ARGOCD_APP_SOURCE_TARGET_REVISION", "HEAD".to_string()),
+        ("KUBE_VERSION", "1.32.4".to_string()),
+        (
+            "KUBE_API_VERSIONS",
+            "v1,apps/v1,batch/v1,apiextensions.k8s.io/v1,monitoring.coreos.com/v1".to_string(),
+        ),
+        ("ARGOCD_APP_PARAMETERS", app.parameters.to_string()),
+    ];
+    for (k, v) in build {
+        cmd.env(k, v);
+    }
+    for (k, v) in &app.env {
+        cmd.env(format!("ARGOCD_ENV_{k}"), v);
+    }
+    for (k, v) in param_env(&app.parameters) {
+        cmd.env(k, v);
+    }
+    let start = Instant::now();
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    Generated {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+fn generate(sidecar: &Sidecar, app: &App) -> Generated {
+    generate_with(sidecar, app, |_| {})
+}
+
+#[test]
+fn helm_chart_with_argo_cd_parameters() {
+    let app = App {
+        name: "team-a_shop",
+        parameters: json!([
+            {"name": "values-files", "array": ["values-prod.yaml"]},
+            {"name": "helm-parameters", "map": {"replicas": "5"}},
+        ]),
+        ..App::new("apps/chart")
+    };
+    let out = generate(&Sidecar::new(true), &app);
+    // --include-crds, the dependency built from its file:// repository, the
+    // ServiceMonitor only --api-versions enables, and the hook.
+    assert_eq!(
+        out.names(),
+        [
+            "CustomResourceDefinition/widgets.example.com",
+            "ConfigMap/shop-config",
+            "Deployment/shop-web",
+            "StatefulSet/shop-cache",
+            "ServiceMonitor/shop-web",
+            "Job/shop-migrate",
+        ]
+    );
+    let objects = out.objects();
+    let deployment = &objects[2];
+    assert_eq!(deployment["metadata"]["namespace"], "shop");
+    assert_eq!(deployment["spec"]["replicas"], "5", "helm-parameters");
+    assert_eq!(
+        deployment["metadata"]["annotations"]["example.com/kube-version"],
+        "v1.32.4"
+    );
+    let images = &deployment["spec"]["template"]["spec"]["containers"];
+    assert_eq!(images[0]["image"], cached("library/nginx:1.27"));
+    assert_eq!(
+        images[1]["image"],
+        cached("library/busybox:1.36"),
+        "values-files"
+    );
+    assert_eq!(
+        objects[3]["spec"]["template"]["spec"]["containers"][0]["image"],
+        cached("library/redis:7.4")
+    );
+    assert_eq!(
+        objects[5]["spec"]["template"]["spec"]["containers"][0]["image"],
+        cached("library/alpine:3.20")
+    );
+    assert_eq!(
+        objects[1]["data"]["image"], "nginx",
+        "a ConfigMap is not a pod spec"
+    );
+    assert!(
+        out.stdout
+            .contains("# Source: web/templates/deployment.yaml")
+    );
+}
+
+#[test]
+fn kustomization_with_standalone_kustomize_and_with_kubectl() {
+    for standalone in [true, false] {
+        let out = generate(&Sidecar::new(standalone), &App::new("apps/kustomize"));
+        let mut names = out.names();
+        names.sort();
+        assert_eq!(
+            names,
+            ["CronJob/report", "Deployment/web"],
+            "standalone: {standalone}"
+        );
+        for image in [
+            cached("library/nginx:1.27.1"),
+            cached("library/busybox:1.36"),
+            cached("bitnami/kubectl:1.32"),
+            "quay.io/prometheus/node-exporter:v1.8.2".to_string(),
+        ] {
+            assert!(
+                out.stdout.contains(&format!("image: {image}\n")),
+                "{image} (standalone: {standalone}):\n{}",
+                out.stdout
+            );
+        }
+        assert!(
+            out.objects()
+                .iter()
+                .all(|o| o["metadata"]["namespace"] == "shop")
+        );
+    }
+}
+
+#[test]
+fn plain_directory() {
+    let out = generate(&Sidecar::new(true), &App::new("apps/plain"));
+    // Path order; .hidden/ skipped; the in-repository symlink followed.
+    assert_eq!(
+        out.names(),
+        [
+            "Namespace/plain",
+            "Deployment/api",
+            "Pod/shared-pod",
+            "Job/nested-job",
+            "Service/api",
+            "Pod/json-pod"
+        ]
+    );
+    for image in [
+        format!("'{}'", cached("grafana/grafana:11.1.0")),
+        cached("library/memcached:1.6"),
+        cached("library/python:3.12-slim"),
+        format!("\"{}\"", cached("library/postgres:16")),
+    ] {
+        assert!(
+            out.stdout.contains(&format!(" {image}")),
+            "{image}:\n{}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stdout
+            .starts_with("# Comments and key order are kept.\napiVersion: v1\n")
+    );
+}
+
+#[test]
+fn enabled_false_passes_the_app_through() {
+    let app = App {
+        parameters: json!([{"name": "enabled", "string": "false"}]),
+        ..App::new("apps/plain")
+    };
+    // No registry needed when nothing is rewritten.
+    let out = generate(&Sidecar::new(true).set("PULLTHROUGH_REGISTRY", ""), &app);
+    assert_eq!(out.names().len(), 6);
+    assert!(!out.stdout.contains(PLATFORM_REGISTRY));
+    let dir = root().join("testdata/generate/repo/apps/plain");
+    for file in [
+        "10-namespace.yaml",
+        "deployment.yml",
+        "nested/job.yaml",
+        "service.json",
+    ] {
+        let text = fs::read_to_string(dir.join(file)).unwrap();
+        assert!(
+            out.stdout.contains(&text),
+            "{file} not passed through as written"
+        );
+    }
+}
+
+#[test]
+fn the_platform_registry_wins_over_the_app() {
+    let app = App {
+        env: vec![
+            (
+                "PULLTHROUGH_REGISTRY",
+                "999999999999.dkr.ecr.us-east-1.amazonaws.com",
+            ),
+            ("PULLTHROUGH_EXCLUDE", "docker.io/library/busybox:*"),
+        ],
+        ..App::new("apps/kustomize")
+    };
+    let out = generate(&Sidecar::new(true), &app);
+    assert!(!out.stdout.contains("999999999999"), "{}", out.stdout);
+    assert!(out.stdout.contains(&cached("library/nginx:1.27.1")));
+    // What the platform leaves unset, the app may set.
+    assert!(
+        out.stdout
+            .contains("image: docker.io/library/busybox:1.36\n"),
+        "{}",
+        out.stdout
+    );
+    // Without a platform registry, the app's is used.
+    let out = generate(&Sidecar::new(true).set("PULLTHROUGH_REGISTRY", ""), &app);
+    assert!(
+        out.stdout.contains(
+            "999999999999.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx:1.27.1"
+        )
+    );
+}
+
+#[test]
+fn failures_surface_with_nothing_on_stdout() {
+    let sidecar = Sidecar::new(true);
+    let cases: [(App, i32, &str); 5] = [
+        (
+            App::new("apps/broken-chart"),
+            1,
+            "Error: execution error at (broken/templates/fail.yaml:1:3): broken on purpose",
+        ),
+        (App::new("apps/empty"), 1, "rendered no manifests"),
+        (
+            App::new("apps/bad-yaml"),
+            1,
+            "bad.yaml: document 1, line 4, column 5: invalid YAML",
+        ),
+        (
+            App {
+                parameters: json!([{"name": "value-files", "array": ["x.yaml"]}]),
+                ..App::new("apps/chart")
+            },
+            2,
+            "plugin parameter \"value-files\": unknown",
+        ),
+        (
+            App {
+                parameters: json!([{"name": "values-files", "array": ["../../shared/pod.yaml"]}]),
+                ..App::new("apps/chart")
+            },
+            0,
+            "",
+        ),
+    ];
+    for (app, code, message) in &cases[..4] {
+        let out = generate(&sidecar, app);
+        out.fails(*code, message);
+        assert!(
+            out.stderr.starts_with("pullthrough: error: "),
+            "{}",
+            out.stderr
+        );
+    }
+    // A values file elsewhere in the repository is fine; one outside is not.
+    assert_eq!(generate(&sidecar, &cases[4].0).code, 0);
+    let app = App {
+        parameters: json!([{"name": "values-files", "array": ["../../../../../../../../etc/hostname"]}]),
+        ..App::new("apps/chart")
+    };
+    generate(&sidecar, &app).fails(1, "leads out of the repository");
+    // No registry anywhere is a configuration error.
+    generate(
+        &Sidecar::new(true).set("PULLTHROUGH_REGISTRY", ""),
+        &App::new("apps/plain"),
+    )
+    .fails(2, "no cache registry");
+    // A symlink out of the repository is not followed.
+    generate_with(&sidecar, &App::new("apps/plain"), |repo| {
+        std::os::unix::fs::symlink("/etc/hostname", repo.join("apps/plain/escape.yaml")).unwrap();
+    })
+    .fails(1, "escape.yaml: leads out of the repository");
+    // Neither kustomize nor kubectl in the image.
+    let bare = Sidecar::new(false).remove("kubectl");
+    let only_bin = bare.dir.path().join("bin").display().to_string();
+    generate(&bare.set("PATH", &only_bin), &App::new("apps/kustomize"))
+        .fails(1, "`kubectl kustomize .`: not found on PATH");
+}
+
+#[test]
+fn a_hung_renderer_is_killed_at_the_timeout() {
+    let sidecar = Sidecar::new(true)
+        .set("PULLTHROUGH_TIMEOUT", "1s")
+        .script("helm", "#!/bin/sh\necho 'rendering…' >&2\nexec sleep 60\n");
+    let out = generate(&sidecar, &App::new("apps/chart"));
+    out.fails(1, "did not finish within 1s (--timeout) and was killed");
+    assert!(
+        out.stderr.contains("rendering…"),
+        "the renderer's stderr: {}",
+        out.stderr
+    );
+    assert!(out.elapsed < Duration::from_secs(10), "{:?}", out.elapsed);
+}
