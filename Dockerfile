@@ -1,0 +1,39 @@
+# The Argo CD config management plugin sidecar for pullthrough (README,
+# "Argo CD"): pullthrough, helm and kubectl (with kustomize built in), static
+# binaries on an empty base, run by argocd-cmp-server as uid 999.
+#
+# The build context is the directory scripts/prepare-image.sh fills, not the
+# repository; the build only copies, so it needs no network and no registry:
+#
+#   scripts/prepare-image.sh
+#   buildah bud --isolation chroot --storage-driver vfs -f Dockerfile -t pullthrough-cmp target/image
+#
+# `FROM scratch`: nothing to pull, no shell, no package manager, nothing to
+# patch but the three binaries. plugin.yaml runs `pullthrough generate`
+# directly, so no shell is needed.
+FROM scratch
+
+# rootfs/: /usr/local/bin/{pullthrough,helm,kubectl[,kustomize]}, CA
+# certificates, /etc/passwd with argocd (999), the plugin config at
+# /home/argocd/cmp-server/config/plugin.yaml, and /tmp (1777). One COPY keeps
+# the modes prepare-image.sh set.
+COPY rootfs/ /
+
+# The repo-server's argocd user: the shared socket directory is its.
+USER 999:999
+
+# Helm writes its cache, config and data under HOME unless told otherwise;
+# only /tmp is writable (an emptyDir in the pod, argo-cd#10265).
+ENV PATH=/usr/local/bin \
+    HOME=/tmp \
+    HELM_CACHE_HOME=/tmp/helm/cache \
+    HELM_CONFIG_HOME=/tmp/helm/config \
+    HELM_DATA_HOME=/tmp/helm/data \
+    KUBECACHEDIR=/tmp/kube/cache
+
+WORKDIR /tmp
+
+# argocd-cmp-server is not in the image: the repo-server's init container
+# copies the argocd binary into the shared var-files volume mounted at
+# /var/run/argocd (deploy/argocd/repo-server-patch.yaml).
+ENTRYPOINT ["/var/run/argocd/argocd-cmp-server"]
