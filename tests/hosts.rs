@@ -594,3 +594,148 @@ fn kpt_shows_the_error_and_leaves_files() {
     assert!(shown.contains("Exit code: 2"), "{shown}");
     assert_eq!(package_files(&package), before);
 }
+
+// ---------------------------------------------------------------- modes, directly
+
+const RESOURCE_LIST: &str = "apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: p
+    annotations:
+      internal.config.kubernetes.io/path: 'pod.yaml'
+  spec:
+    containers:
+    - name: a
+      image: nginx
+functionConfig:
+  apiVersion: v1
+  kind: ConfigMap
+  data: {registry: from-config.example.com}
+";
+
+/// Flags over environment over functionConfig: the package's config is the
+/// default, and whoever runs the host can override it.
+#[test]
+fn function_config_layers_under_environment_and_flags() {
+    use crate::util::{command, run_cmd};
+    let image = |out: &crate::util::Run| {
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let text = out.stdout();
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix("image: "))
+            .map(|i| i.split('/').next().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{text}"))
+    };
+    let out = run(&[], RESOURCE_LIST.as_bytes());
+    assert_eq!(image(&out), "from-config.example.com");
+    assert_eq!(
+        out.stdout(),
+        RESOURCE_LIST.replace(
+            "image: nginx",
+            "image: from-config.example.com/docker-hub/library/nginx"
+        )
+    );
+    let mut env = command(&[]);
+    env.env("PULLTHROUGH_REGISTRY", "from-env.example.com");
+    assert_eq!(
+        image(&run_cmd(env, RESOURCE_LIST.as_bytes())),
+        "from-env.example.com"
+    );
+    let mut flag = command(&["--registry", "from-flag.example.com"]);
+    flag.env("PULLTHROUGH_REGISTRY", "from-env.example.com");
+    assert_eq!(
+        image(&run_cmd(flag, RESOURCE_LIST.as_bytes())),
+        "from-flag.example.com"
+    );
+}
+
+/// A failing function answers with the ResourceList, items unchanged, and an
+/// error result; the exit is non-zero.
+#[test]
+fn function_failure_is_an_error_result() {
+    let input = RESOURCE_LIST.replace(
+        "{registry: from-config.example.com}",
+        "{registry: 'not a host'}",
+    );
+    let out = run(&[], input.as_bytes());
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let stdout = out.stdout();
+    assert!(
+        stdout.starts_with("results:\n- {\"message\":\"registry: "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"severity\":\"error\""), "{stdout}");
+    assert!(stdout.ends_with(&input), "{stdout}");
+    assert!(
+        out.stderr.starts_with("pullthrough: error: registry: "),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Run as `…/PullThrough CONFIG`, the config's spec gives the settings.
+#[test]
+fn legacy_plugin_mode_from_the_file_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugin = tmp.path().join(PLUGIN_PATH);
+    link_pullthrough(&plugin);
+    let config = tmp.path().join("config.yaml");
+    fs::write(
+        &config,
+        format!("apiVersion: pullthrough.dev/v1alpha1\nkind: PullThrough\nmetadata: {{name: x}}\nspec:\n  registry: {REGISTRY}\n"),
+    )
+    .unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: nginx}]\n";
+    let mut cmd = Command::new(&plugin);
+    cmd.arg(&config);
+    let out = crate::util::run_cmd(cmd, pod.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout(),
+        pod.replace(
+            "image: nginx",
+            &format!("image: {}", cached("library/nginx"))
+        )
+    );
+    let out = crate::util::run_cmd(Command::new(&plugin), pod.as_bytes());
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("the first argument must be the plugin's config file"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The log file is appended to, one timestamped line per message.
+#[test]
+fn log_appends_warnings_and_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("log");
+    let log_arg = log.to_str().unwrap();
+    let pod = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers: [{{name: a, image: 'nginx@{DIGEST}'}}]\n"
+    );
+    let out = run(
+        &["--registry", REGISTRY, "--quiet", "--log", log_arg],
+        pod.as_bytes(),
+    );
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    let out = run(&["--log", log_arg], pod.as_bytes());
+    assert_eq!(out.code, 2);
+    let text = fs::read_to_string(&log).unwrap();
+    let lines: Vec<_> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].contains("Z pullthrough: warning: document 1, ")
+            && lines[0].contains("digest-pinned"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("Z pullthrough: error: no cache registry"),
+        "{text}"
+    );
+}
