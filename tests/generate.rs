@@ -603,3 +603,106 @@ fn a_hung_renderer_is_killed_at_the_timeout() {
     );
     assert!(out.elapsed < Duration::from_secs(10), "{:?}", out.elapsed);
 }
+
+#[test]
+fn deploy_patch_adds_the_sidecar_to_the_repo_server() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(
+        root().join("testdata/generate/argocd/repo-server.yaml"),
+        dir.path().join("repo-server.yaml"),
+    )
+    .unwrap();
+    fs::copy(
+        root().join("deploy/argocd/repo-server-patch.yaml"),
+        dir.path().join("patch.yaml"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources: [repo-server.yaml]\npatches: [{path: patch.yaml}]\n",
+    )
+    .unwrap();
+    let out = Command::new(on_path("kubectl"))
+        .args(["kustomize", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = yaml::parse(std::str::from_utf8(&out.stdout).unwrap()).unwrap();
+    let spec = &yaml::to_json(&docs[0])["spec"]["template"]["spec"];
+    let containers = spec["containers"].as_array().unwrap();
+    let names: Vec<&str> = containers
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["pullthrough", "argocd-repo-server"]);
+    let sidecar = &containers[0];
+    assert_eq!(sidecar["command"][0], "/var/run/argocd/argocd-cmp-server");
+    assert_eq!(sidecar["securityContext"]["runAsUser"], "999");
+    let volumes: Vec<&str> = spec["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    for mount in sidecar["volumeMounts"].as_array().unwrap() {
+        let name = mount["name"].as_str().unwrap();
+        assert!(
+            volumes.contains(&name),
+            "{name} is not a volume: {volumes:?}"
+        );
+    }
+    let mounts: Vec<&str> = sidecar["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["mountPath"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        mounts,
+        ["/var/run/argocd", "/home/argocd/cmp-server/plugins", "/tmp"]
+    );
+}
+
+#[test]
+fn example_application_names_the_plugin_and_its_parameters() {
+    let read = |path: &str| {
+        let text = fs::read_to_string(root().join(path)).unwrap();
+        yaml::to_json(&yaml::parse(&text).unwrap()[0])
+    };
+    let plugin = read("plugin.yaml");
+    let app = read("deploy/argocd/application.yaml");
+    let source = &app["spec"]["source"]["plugin"];
+    // Argo CD dials <name>-<version>.sock when the plugin has a version.
+    assert_eq!(
+        source["name"].as_str().unwrap(),
+        format!(
+            "{}-{}",
+            plugin["metadata"]["name"].as_str().unwrap(),
+            plugin["spec"]["version"].as_str().unwrap()
+        )
+    );
+    let announced: Vec<&str> = plugin["spec"]["parameters"]["static"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    let used: Vec<&str> = source["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(used, ["values-files", "helm-parameters", "enabled"]);
+    assert!(used.iter().all(|u| announced.contains(u)), "{announced:?}");
+    // What the Application sets is what generate accepts.
+    let json = serde_json::to_string(&source["parameters"]).unwrap();
+    let params = pullthrough::generate::Parameters::from_json(&json).unwrap();
+    assert_eq!(params.values_files, ["values-prod.yaml"]);
+    assert!(params.enabled);
+}
