@@ -17,7 +17,10 @@
 //! | write  | the binary (`src/main.rs`)    | text → stdout, [`diag::Warning`]s → stderr  |
 //!
 //! [`krm`] wraps the same pipeline for KRM functions: a `ResourceList` in,
-//! the same `ResourceList` out with `results`.
+//! the same `ResourceList` out with `results`. [`generate`] comes before
+//! read for Argo CD's plugin: it renders an app directory (kustomize, Helm,
+//! plain files) into the bytes the pipeline reads; running the renderers is
+//! its only side effect.
 //!
 //! Data flows one way: no stage calls an earlier one. The library never reads
 //! the environment and never prints.
