@@ -6,10 +6,10 @@ mod util;
 mod cli;
 /// `pullthrough generate` run as argocd-cmp-server runs the project's plugin.yaml.
 mod generate;
-/// End to end inside Helm 3, Helm 4, kustomize and kpt (the real binaries).
-mod hosts;
 /// Hostile input: deep nesting, alias bombs, bad bytes, huge scalars and streams.
 mod hostile;
+/// End to end inside Helm 3, Helm 4, kustomize and kpt (the real binaries).
+mod hosts;
 /// Byte-preservation invariants over every corpus chart and golden file.
 mod invariants;
 /// Rules file, precedence, --report, --check and `images`.
