@@ -184,7 +184,7 @@ pub fn main() -> ExitCode {
     let (argv, plugin_config) = hosts::legacy_plugin(std::env::args_os().collect());
     let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| {
         if e.use_stderr() {
-            let _ = hosts::log(hosts::log_from_env().as_deref(), &[e.to_string()]);
+            let _ = hosts::log(hosts::log_from_env().as_deref(), &[hosts::usage_line(&e)]);
         }
         e.exit()
     });

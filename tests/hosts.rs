@@ -726,9 +726,13 @@ fn log_appends_warnings_and_errors() {
     assert_eq!((out.code, out.stderr.as_str()), (0, ""));
     let out = run(&["--log", log_arg], pod.as_bytes());
     assert_eq!(out.code, 2);
+    // A usage error comes before the flags are read: PULLTHROUGH_LOG.
+    let mut cmd = crate::util::command(&["--bogus"]);
+    cmd.env("PULLTHROUGH_LOG", &log);
+    assert_eq!(crate::util::run_cmd(cmd, pod.as_bytes()).code, 2);
     let text = fs::read_to_string(&log).unwrap();
     let lines: Vec<_> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines.len(), 3, "{text}");
     assert!(
         lines[0].contains("Z pullthrough: warning: document 1, ")
             && lines[0].contains("digest-pinned"),
@@ -736,6 +740,10 @@ fn log_appends_warnings_and_errors() {
     );
     assert!(
         lines[1].contains("Z pullthrough: error: no cache registry"),
+        "{text}"
+    );
+    assert!(
+        lines[2].ends_with("Z pullthrough: error: unexpected argument '--bogus' found"),
         "{text}"
     );
 }

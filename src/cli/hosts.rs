@@ -134,6 +134,16 @@ pub fn log_from_env() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// A usage error (unknown flag, missing value) as one log line.
+pub fn usage_line(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    format!(
+        "pullthrough: error: {}",
+        first.strip_prefix("error: ").unwrap_or(first)
+    )
+}
+
 /// `YYYY-MM-DDThh:mm:ssZ`.
 fn timestamp(time: std::time::SystemTime) -> String {
     let secs = time
