@@ -180,6 +180,9 @@ pub struct OutputArgs {
     log: Option<PathBuf>,
 }
 
+/// The message of the last panic, for the error line.
+static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
 pub fn main() -> ExitCode {
     let (argv, plugin_config) = hosts::legacy_plugin(std::env::args_os().collect());
     let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| {
@@ -188,13 +191,28 @@ pub fn main() -> ExitCode {
         }
         e.exit()
     });
-    let result = match &cli.command {
+    // A bug must not end in a panic's exit code 101 (hosts treat codes of
+    // 100 and more as crashes): it is an error like any other, exit 1.
+    std::panic::set_hook(Box::new(|info| {
+        *PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(info.to_string());
+    }));
+    let result = std::panic::catch_unwind(|| match &cli.command {
         None => {
             hosts::plugin_settings(plugin_config.as_deref()).and_then(|layer| run(&cli.run, layer))
         }
         Some(Command::Images(args)) => images(args),
         Some(Command::Generate(args)) => generate::generate(args),
-    };
+    })
+    .unwrap_or_else(|_| {
+        let panic = PANIC.lock().unwrap_or_else(|e| e.into_inner()).take();
+        Err(Failure(
+            Exit::Input,
+            format!(
+                "internal error, please report it: {}",
+                panic.unwrap_or_default()
+            ),
+        ))
+    });
     let log = if let Some(Command::Images(args)) = &cli.command {
         args.output.log.as_deref()
     } else if let Some(Command::Generate(args)) = &cli.command {
@@ -235,13 +253,20 @@ impl SettingsArgs {
             registry: self.registry.clone().filter(|v| !v.is_empty()),
             account_id: self.account_id.clone().filter(|v| !v.is_empty()),
             region: self.region.clone().or_else(region_env),
-            docker_hub_prefix: self.docker_hub_prefix.clone(),
+            docker_hub_prefix: self.docker_hub_prefix.clone().filter(|v| !v.is_empty()),
             docker_hub: None,
             rules: (!self.rules.is_empty()).then(|| RuleList::Joined(self.rules.join(","))),
-            opt_out_annotation: self.opt_out_annotation.clone(),
+            opt_out_annotation: self.opt_out_annotation.clone().filter(|v| !v.is_empty()),
             exclude: (!self.exclude.is_empty()).then(|| self.exclude.clone()),
             workloads: None,
-            generic: self.no_generic.then_some(false),
+            // --no-generic, else PULLTHROUGH_GENERIC (true or false).
+            generic: if self.no_generic {
+                Some(false)
+            } else {
+                Settings::from_env(env, "PULLTHROUGH_", false)
+                    .map_err(usage)?
+                    .generic
+            },
         };
         let from_rules = match &self.rules_from {
             Some(path) => {
@@ -336,12 +361,19 @@ fn run(args: &RunArgs, host: Settings) -> Result<Exit, Failure> {
             Exit::Success
         });
     }
-    let mut out = String::new();
-    for d in &done {
-        separate(&mut out, &d.outcome.text);
-        out.push_str(&d.outcome.text);
+    // Pieces, not one joined copy: the streams can be large.
+    let mut pieces: Vec<&[u8]> = Vec::new();
+    for (i, d) in done.iter().enumerate() {
+        let mut text = d.outcome.text.as_str();
+        if i > 0 {
+            // A byte order mark may only start a stream: one from a later
+            // file would land mid-stream, where no YAML reader accepts it.
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            pieces.push(separator(&done[i - 1].outcome.text, text).as_bytes());
+        }
+        pieces.push(text.as_bytes());
     }
-    write_stdout(out.as_bytes())
+    write_stdout_pieces(&pieces)
 }
 
 fn change_line(name: Option<&str>, image: &Image) -> String {
@@ -458,22 +490,30 @@ pub fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, Failure> {
 /// Between two files' streams, makes sure the second starts a new document:
 /// a line break if the first did not end with one, and `---` unless the
 /// second already starts with it.
-fn separate(out: &mut String, next: &str) {
-    if out.is_empty() {
-        return;
-    }
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    if !next.trim_start_matches('\u{feff}').starts_with("---") {
-        out.push_str("---\n");
+fn separator(before: &str, next: &str) -> &'static str {
+    let newline = !before.is_empty() && !before.ends_with('\n');
+    let dashes = !before.is_empty() && !next.starts_with("---");
+    match (newline, dashes) {
+        (true, true) => "\n---\n",
+        (true, false) => "\n",
+        (false, true) => "---\n",
+        (false, false) => "",
     }
 }
 
 /// Writes all of stdout. A closed pipe (`| head`) is not an error.
 pub fn write_stdout(bytes: &[u8]) -> Result<Exit, Failure> {
+    write_stdout_pieces(&[bytes])
+}
+
+/// Writes the pieces to stdout, in order. A closed pipe is not an error.
+pub fn write_stdout_pieces(pieces: &[&[u8]]) -> Result<Exit, Failure> {
     let mut stdout = io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+    let result = pieces
+        .iter()
+        .try_for_each(|p| stdout.write_all(p))
+        .and_then(|()| stdout.flush());
+    match result {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
             Err(Failure(Exit::Input, format!("writing stdout: {e}")))
         }

@@ -8,7 +8,7 @@
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::reference;
+use crate::{reference, rules};
 
 /// Compiled exclusion patterns.
 #[derive(Debug, Clone, Default)]
@@ -45,7 +45,7 @@ impl Exclude {
         if self.patterns.is_empty() {
             return None;
         }
-        let canonical = reference::parse(image).ok().map(|r| r.to_string());
+        let canonical = reference::parse(image).ok().map(|r| canonical(&r));
         let hit = |s: &str| self.set.matches(s).into_iter().min();
         hit(image)
             .into_iter()
@@ -56,6 +56,27 @@ impl Exclude {
 
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty()
+    }
+}
+
+/// The canonical form, with Docker Hub's alias hosts folded into
+/// `docker.io` (and `library/` added), as the rules treat them: so
+/// `registry-1.docker.io/busybox` matches `docker.io/library/busybox*`.
+fn canonical(r: &reference::Reference) -> String {
+    if r.domain != "docker.io" && rules::DOCKER_HUB_HOSTS.contains(&&*r.domain) {
+        let library = if r.path.contains('/') { "" } else { "library/" };
+        let mut s = format!("docker.io/{library}{}", r.path);
+        if let Some(tag) = r.tag {
+            s.push(':');
+            s.push_str(tag);
+        }
+        if let Some(digest) = r.digest {
+            s.push('@');
+            s.push_str(digest);
+        }
+        s
+    } else {
+        r.to_string()
     }
 }
 
@@ -78,6 +99,14 @@ mod tests {
         assert_eq!(ex.matches("bitnami/redis:debug"), Some("*/bitnami/*:debug"));
         assert_eq!(ex.matches("bitnami/redis:7"), None);
         assert_eq!(ex.matches("quay.io/library/x"), None);
+        assert_eq!(
+            ex.matches("registry-1.docker.io/busybox"),
+            Some("docker.io/library/*")
+        );
+        assert_eq!(
+            ex.matches("registry.hub.docker.com/library/busybox"),
+            Some("docker.io/library/*")
+        );
     }
 
     #[test]

@@ -136,9 +136,9 @@ impl Rules {
                 && u.upstream_prefix.as_deref().is_none_or(|up| {
                     let up = up.trim_end_matches('/');
                     let full = if u.docker_hub && !path.contains('/') {
-                        "library"
+                        std::borrow::Cow::Owned(format!("{OFFICIAL_PREFIX}{path}"))
                     } else {
-                        path
+                        std::borrow::Cow::Borrowed(path)
                     };
                     up == "ROOT"
                         || full
@@ -308,7 +308,9 @@ impl fmt::Display for Keep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Keep::NoRule { host } => write!(f, "no pull-through cache rule for host {host:?}"),
-            Keep::AlreadyCached => f.write_str("image is already on the cache registry or another ECR registry"),
+            Keep::AlreadyCached => {
+                f.write_str("image is already on the cache registry or another ECR registry")
+            }
             Keep::Empty => f.write_str("image is empty"),
             Keep::Whitespace => {
                 f.write_str("image has leading or trailing whitespace, which Kubernetes rejects")

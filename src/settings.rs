@@ -52,20 +52,67 @@ pub struct Settings {
 }
 
 /// Upstream rules, written as one comma-separated string or as a list.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleList {
     Joined(String),
     List(Vec<RuleSpec>),
 }
 
 /// One upstream rule as written.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleSpec {
     /// `HOST=PREFIX`
     Short(String),
     Full(FullRule),
+}
+
+// Hand-written rather than `#[serde(untagged)]`: untagged enums replace
+// every inner error (`unknown field "prefx"`) with "did not match any
+// variant", and lose the field path.
+impl<'de> Deserialize<'de> for RuleList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RuleList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of rules, or a comma-separated string of HOST=PREFIX")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RuleList, E> {
+                Ok(RuleList::Joined(s.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RuleList, A::Error> {
+                let mut list = Vec::new();
+                while let Some(rule) = seq.next_element()? {
+                    list.push(rule);
+                }
+                Ok(RuleList::List(list))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RuleSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"HOST=PREFIX\" or {hosts, prefix, upstreamPrefix}")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RuleSpec, E> {
+                Ok(RuleSpec::Short(s.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RuleSpec, A::Error> {
+                FullRule::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RuleSpec::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One upstream rule: the hosts that go to one ECR prefix.
@@ -119,9 +166,20 @@ impl Settings {
     /// These settings, with `lower` filling what they leave unset.
     #[must_use]
     pub fn over(self, lower: Settings) -> Settings {
+        let names_registry = self.registry.is_some() || self.account_id.is_some();
         Settings {
-            registry: self.registry.or(lower.registry),
-            account_id: self.account_id.or(lower.account_id),
+            // The registry, or the account it is built from, is one setting:
+            // a higher source naming either replaces both.
+            registry: if names_registry {
+                self.registry
+            } else {
+                lower.registry
+            },
+            account_id: if names_registry {
+                self.account_id
+            } else {
+                lower.account_id
+            },
             region: self.region.or(lower.region),
             docker_hub_prefix: self.docker_hub_prefix.or(lower.docker_hub_prefix),
             docker_hub: self.docker_hub.or(lower.docker_hub),
@@ -394,10 +452,14 @@ impl RuleSpec {
             }
             rules::validate_prefix(up).map_err(|m| error(format!("{at}.upstreamPrefix"), m))?;
         }
+        // A rule on Docker Hub's hosts needs Docker Hub's `library/` handling.
+        let docker_hub = hosts
+            .iter()
+            .any(|h| rules::DOCKER_HUB_HOSTS.contains(&h.as_str()));
         Ok(Upstream {
             hosts,
             prefix,
-            docker_hub: false,
+            docker_hub,
             upstream_prefix,
         })
     }
@@ -472,7 +534,10 @@ impl Settings {
             ..Settings::default()
         };
         let mut rules = Vec::new();
-        for rule in parsed.pull_through_cache_rules {
+        for (i, rule) in parsed.pull_through_cache_rules.into_iter().enumerate() {
+            let at = format!("{source}: pullThroughCacheRules[{i}]");
+            rules::validate_prefix(&rule.ecr_repository_prefix)
+                .map_err(|m| error(format!("{at}.ecrRepositoryPrefix"), m))?;
             if settings.account_id.is_none() {
                 settings.account_id = rule.registry_id.clone();
             }
@@ -484,6 +549,10 @@ impl Settings {
                 settings.docker_hub = Some(true);
                 settings.docker_hub_prefix = Some(rule.ecr_repository_prefix);
             } else if !hosts.is_empty() || docker_hub {
+                if let Some(up) = &upstream_prefix {
+                    rules::validate_prefix(up)
+                        .map_err(|m| error(format!("{at}.upstreamRepositoryPrefix"), m))?;
+                }
                 let hosts = if docker_hub {
                     crate::rules::DOCKER_HUB_HOSTS
                         .iter()

@@ -278,15 +278,44 @@ pub struct WorkloadSpec {
 }
 
 /// One extra path.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathSpec {
     Template(String),
-    Typed {
-        path: String,
-        #[serde(rename = "type")]
-        shape: ShapeName,
-    },
+    Typed { path: String, shape: ShapeName },
+}
+
+/// The `{path, type}` form of a [`PathSpec`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypedPath {
+    path: String,
+    #[serde(rename = "type")]
+    shape: ShapeName,
+}
+
+// Hand-written rather than `#[serde(untagged)]`, which would replace the
+// inner error (`unknown field "typ"`) with "did not match any variant".
+impl<'de> Deserialize<'de> for PathSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = PathSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a path string, or {path, type}")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<PathSpec, E> {
+                Ok(PathSpec::Template(s.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<PathSpec, A::Error> {
+                let t = TypedPath::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(PathSpec::Typed {
+                    path: t.path,
+                    shape: t.shape,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -14,7 +14,11 @@ fn hostile(input: &[u8]) -> Run {
         0 => {}
         1 => {
             assert!(out.stdout.is_empty(), "stdout must be empty on failure");
-            assert!(out.stderr.starts_with("pullthrough: error: "), "{}", out.stderr);
+            assert!(
+                out.stderr.starts_with("pullthrough: error: "),
+                "{}",
+                out.stderr
+            );
             assert_eq!(out.stderr.lines().count(), 1, "one message: {}", out.stderr);
         }
         code => panic!("unexpected exit code {code}: {}", out.stderr),
@@ -33,12 +37,19 @@ fn passes_through(input: &[u8]) {
 fn fails_at(input: &[u8], needle: &str) {
     let out = hostile(input);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains(needle), "expected {needle:?} in {}", out.stderr);
+    assert!(
+        out.stderr.contains(needle),
+        "expected {needle:?} in {}",
+        out.stderr
+    );
 }
 
 #[test]
 fn deep_flow_nesting_is_an_error() {
-    fails_at("[".repeat(100_000).as_bytes(), "nesting deeper than 10000 levels");
+    fails_at(
+        "[".repeat(100_000).as_bytes(),
+        "nesting deeper than 10000 levels",
+    );
     let closed = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
     fails_at(closed.as_bytes(), "document 1, line 1, column 10003");
 }
@@ -68,8 +79,14 @@ fn alias_bomb_is_not_expanded() {
 
 #[test]
 fn bytes_yaml_forbids_fail_with_a_position() {
-    fails_at(b"a: 1\nb: \"x\x00y\"\n", "line 2, column 6: invalid YAML: control characters are not allowed");
-    fails_at(b"a: 1\nb: \xff\n", "line 2, column 4: input is not valid UTF-8");
+    fails_at(
+        b"a: 1\nb: \"x\x00y\"\n",
+        "line 2, column 6: invalid YAML: control characters are not allowed",
+    );
+    fails_at(
+        b"a: 1\nb: \xff\n",
+        "line 2, column 4: input is not valid UTF-8",
+    );
     fails_at(b"a: \"unterminated\n", "found unexpected end of stream");
 }
 
@@ -94,7 +111,10 @@ fn empty_and_comment_only_streams_pass_through() {
 
 #[test]
 fn a_20_mb_scalar_passes_through() {
-    let text = format!("apiVersion: v1\nkind: ConfigMap\ndata:\n  big: \"{}\"\n", "x".repeat(20_000_000));
+    let text = format!(
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  big: \"{}\"\n",
+        "x".repeat(20_000_000)
+    );
     passes_through(text.as_bytes());
 }
 
@@ -105,6 +125,43 @@ fn a_hundred_thousand_documents() {
     let out = hostile(input.as_bytes());
     assert_eq!(out.code, 0, "{}", out.stderr);
     let stdout = out.stdout();
-    assert_eq!(stdout.matches(&format!("image: {REGISTRY}/docker-hub/library/nginx}}")).count(), 100_000);
-    assert_eq!(stdout.len(), input.len() + 100_000 * (REGISTRY.len() + "/docker-hub/library/".len()));
+    assert_eq!(
+        stdout
+            .matches(&format!("image: {REGISTRY}/docker-hub/library/nginx}}"))
+            .count(),
+        100_000
+    );
+    assert_eq!(
+        stdout.len(),
+        input.len() + 100_000 * (REGISTRY.len() + "/docker-hub/library/".len())
+    );
+}
+
+#[test]
+fn a_stream_without_a_final_line_break_inside_a_block_scalar() {
+    // libyaml-safer 0.3 panicked here; found by review.
+    let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: |-\n      nginx";
+    let out = hostile(text.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout()
+            .ends_with(&format!("      {REGISTRY}/docker-hub/library/nginx"))
+    );
+}
+
+#[test]
+fn every_truncation_of_a_golden_file_is_handled() {
+    use pullthrough::{Config, rewrite, rules::Rules};
+    let config = Config::new(Rules::new(REGISTRY.into(), "docker-hub".into()));
+    let path = crate::util::root().join("testdata/rewrite/quoted-and-block-scalars.yaml");
+    let bytes = std::fs::read(path).unwrap();
+    for end in 0..=bytes.len() {
+        let input = &bytes[..end];
+        let result = std::panic::catch_unwind(|| rewrite(input, &config));
+        let outcome = result.unwrap_or_else(|_| panic!("panic at truncation {end}"));
+        if let Ok(out) = outcome {
+            let again = rewrite(out.text.as_bytes(), &config).expect("output parses");
+            assert_eq!(again.text, out.text, "truncation {end}: not idempotent");
+        }
+    }
 }

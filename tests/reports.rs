@@ -245,3 +245,144 @@ fn no_generic_turns_the_generic_rule_off() {
     cmd.env("PULLTHROUGH_EXCLUDE", "docker.io/library/*");
     assert_eq!(run_cmd(cmd, input.as_bytes()).stdout(), input);
 }
+
+/// Review findings, each pinned.
+mod review {
+    use super::*;
+
+    #[test]
+    fn a_registry_from_a_higher_source_replaces_the_lower_one_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("cfg.yaml");
+        std::fs::write(
+            &cfg,
+            "registry: 111111111111.dkr.ecr.eu-west-1.amazonaws.com\n",
+        )
+        .unwrap();
+        let args = [
+            "--config",
+            cfg.to_str().unwrap(),
+            "--account-id",
+            "222222222222",
+            "--region",
+            "us-east-1",
+        ];
+        let out = run(&args, POD.as_bytes());
+        assert!(
+            out.stdout()
+                .contains("222222222222.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx")
+        );
+    }
+
+    #[test]
+    fn pullthrough_generic_false_turns_the_generic_rule_off() {
+        let input = "apiVersion: example.com/v1\nkind: Thing\nspec:\n  template:\n    spec: {containers: [{image: nginx}]}\n";
+        let mut cmd = command(&["--registry", REGISTRY]);
+        cmd.env("PULLTHROUGH_GENERIC", "false");
+        assert_eq!(run_cmd(cmd, input.as_bytes()).stdout(), input);
+        let mut cmd = command(&["--registry", REGISTRY]);
+        cmd.env("PULLTHROUGH_GENERIC", "maybe");
+        let out = run_cmd(cmd, input.as_bytes());
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("PULLTHROUGH_GENERIC"), "{}", out.stderr);
+    }
+
+    #[test]
+    fn a_bom_on_a_later_file_is_not_left_mid_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
+        std::fs::write(&a, POD).unwrap();
+        std::fs::write(&b, format!("\u{feff}{POD}")).unwrap();
+        let out = run(
+            &[
+                "--registry",
+                REGISTRY,
+                "-q",
+                a.to_str().unwrap(),
+                b.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(!out.stdout().contains('\u{feff}'));
+        let again = run(&["--registry", REGISTRY, "-q"], &out.stdout);
+        assert_eq!(again.code, 0, "{}", again.stderr);
+        assert_eq!(again.stdout, out.stdout);
+    }
+
+    #[test]
+    fn rules_file_errors_keep_the_field_path() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, needle) in [
+            (
+                "registry: r.io\nrules: [{hosts: quay.io, prefx: quay}]\n",
+                "rules[0].prefx: unknown field `prefx`",
+            ),
+            (
+                "registry: r.io\nworkloads: [{group: x, kind: Y, paths: [{path: x, typ: podSpec}]}]\n",
+                "workloads[0].paths[0].typ",
+            ),
+        ] {
+            let path = dir.path().join("rules.yaml");
+            std::fs::write(&path, text).unwrap();
+            let out = run(&["--config", path.to_str().unwrap()], POD.as_bytes());
+            assert_eq!(out.code, 2);
+            assert!(
+                out.stderr.contains(needle),
+                "expected {needle:?} in {}",
+                out.stderr
+            );
+        }
+    }
+
+    #[test]
+    fn a_docker_hub_rule_with_an_upstream_prefix_keeps_docker_hub_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rules.json");
+        std::fs::write(&path, r#"{"pullThroughCacheRules":[{"ecrRepositoryPrefix":"official","upstreamRegistryUrl":"registry-1.docker.io","upstreamRepositoryPrefix":"library","registryId":"123456789012"}]}"#).unwrap();
+        let input = "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{image: nginx}, {image: registry-1.docker.io/nginx}, {image: registry.hub.docker.com/library/nginx}, {image: bitnami/x}]\n";
+        let out = run(
+            &[
+                "--rules-from",
+                path.to_str().unwrap(),
+                "--region",
+                "eu-west-1",
+            ],
+            input.as_bytes(),
+        );
+        assert_eq!(
+            out.stdout()
+                .matches(&format!("{REGISTRY}/official/nginx}}"))
+                .count(),
+            3,
+            "{}",
+            out.stdout()
+        );
+        assert!(out.stdout().contains("{image: bitnami/x}"));
+    }
+
+    #[test]
+    fn exclude_sees_through_docker_hub_alias_hosts() {
+        let input = "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{image: registry-1.docker.io/busybox}, {image: registry.hub.docker.com/library/busybox}]\n";
+        let out = run(
+            &[
+                "--registry",
+                REGISTRY,
+                "--exclude",
+                "docker.io/library/busybox*",
+            ],
+            input.as_bytes(),
+        );
+        assert_eq!(out.stdout(), input);
+    }
+
+    #[test]
+    fn scalars_read_as_go_yaml_reads_them() {
+        let input = "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{image: !custom redis}, {image: 0o17}, {image: 2001-12-14}]\n";
+        let out = run(&["--registry", REGISTRY, "-q"], input.as_bytes());
+        assert!(out.stdout().contains(&format!(
+            "{{image: !custom {REGISTRY}/docker-hub/library/redis}}"
+        )));
+        assert!(out.stdout().contains("{image: 0o17}, {image: 2001-12-14}"));
+    }
+}

@@ -79,7 +79,11 @@ impl Scalar {
     pub fn is_string(&self) -> bool {
         match self.tag.as_deref() {
             Some("tag:yaml.org,2002:str") => true,
-            Some(_) => false,
+            // Other standard tags (`!!int`, `!!null`, …) are not strings.
+            Some(t) if t.starts_with("tag:yaml.org,2002:") => false,
+            // go-yaml v2 reads a scalar with a tag it cannot resolve (`!`,
+            // `!custom`) as the plain string, which Kubernetes then uses.
+            Some(_) => true,
             None => self.style != ScalarStyle::Plain || !super::resolve::is_non_string(&self.value),
         }
     }
@@ -156,33 +160,59 @@ pub fn parse(text: &str) -> Result<Vec<Document>, Error> {
 /// 0-based index, so that only one document's tree is in memory at once.
 /// Stops at the first error; `f` may already have seen earlier documents.
 pub fn for_each_document(text: &str, mut f: impl FnMut(usize, Document)) -> Result<(), Error> {
+    use std::io::Read;
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    // libyaml-safer 0.3 panics on a stream that ends inside a block scalar
+    // or an escape without a final line break; the parser reads one more
+    // (spans stay within `text`, see `Builder::len`).
+    let tail: &[u8] = if text.ends_with(['\n', '\r']) || text.len() == bom {
+        b""
+    } else {
+        b"\n"
+    };
     // A small window: given the whole slice at once, the parser would decode
     // all of it into a queue of 4-byte chars up front.
-    let input = std::io::BufReader::with_capacity(64 * 1024, &text.as_bytes()[bom..]);
+    let input = std::io::BufReader::with_capacity(64 * 1024, text.as_bytes()[bom..].chain(tail));
     let mut parser = Parser::new();
     parser.set_input(input);
 
     let mut builder = Builder {
         bom,
+        len: text.len(),
         ..Builder::default()
     };
-    for event in parser {
-        let event = event.map_err(|e| builder.syntax_error(&e, text))?;
-        let end = builder.push(event)?;
-        if let Some(doc) = builder.finished.take() {
-            f(builder.count - 1, doc);
+    // Any panic left in the parser must not take the process down: it
+    // becomes an input error at the end of the stream.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for event in parser {
+            let event = event.map_err(|e| builder.syntax_error(&e, text))?;
+            let end = builder.push(event)?;
+            if let Some(doc) = builder.finished.take() {
+                f(builder.count - 1, doc);
+            }
+            if end {
+                break;
+            }
         }
-        if end {
-            break;
-        }
-    }
-    Ok(())
+        Ok(())
+    }));
+    parsed.unwrap_or_else(|_| {
+        let line = text.matches('\n').count() as u64;
+        let column = text.rsplit('\n').next().unwrap_or_default().chars().count() as u64;
+        Err(builder.error(
+            ErrorKind::Syntax("unexpected end of input".into()),
+            line,
+            column,
+        ))
+    })
 }
 
 #[derive(Default)]
 struct Builder {
     bom: usize,
+    /// Length of the text: marks past it (from the line break the parser
+    /// is given at the end) are clamped to it.
+    len: usize,
     /// Documents finished so far.
     count: usize,
     /// The document just finished, until the caller takes it.
@@ -197,10 +227,10 @@ impl Builder {
     /// Takes one event; returns true at the end of the stream.
     fn push(&mut self, event: Event) -> Result<bool, Error> {
         let start = event.start_mark;
-        let end = self.bom + event.end_mark.index as usize;
+        let end = (self.bom + event.end_mark.index as usize).min(self.len);
         let node = |kind| Node {
             kind,
-            span: self.bom + start.index as usize..end,
+            span: (self.bom + start.index as usize).min(end)..end,
             line: start.line as usize + 1,
             column: start.column as usize + 1,
         };
@@ -314,12 +344,13 @@ fn first_unprintable(text: &str) -> Option<(u64, u64)> {
         matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
             || c >= '\u{10000}'
     };
-    let (at, _) = text.char_indices().find(|&(i, c)| !printable(c) && !(i == 0 && c == '\u{feff}'))?;
+    let (at, _) = text
+        .char_indices()
+        .find(|&(i, c)| !(printable(c) || (i == 0 && c == '\u{feff}')))?;
     let before = &text[..at];
     let line = before.matches('\n').count() as u64;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     Some((line, before[line_start..].chars().count() as u64))
-
 }
 
 #[cfg(test)]
