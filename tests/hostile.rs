@@ -165,3 +165,82 @@ fn every_truncation_of_a_golden_file_is_handled() {
         }
     }
 }
+
+/// The process exists and is not a zombie.
+fn alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|stat| {
+        stat.rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+    })
+}
+
+#[test]
+fn sigterm_during_generate_stops_the_renderers_and_writes_nothing() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let (app, bin) = (dir.path().join("app"), dir.path().join("bin"));
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(app.join("kustomization.yaml"), "resources: []\n").unwrap();
+    // A renderer that hangs, with a child of its own.
+    let pids = dir.path().join("pids");
+    let kustomize = bin.join("kustomize");
+    std::fs::write(
+        &kustomize,
+        format!(
+            "#!/bin/sh\nsleep 60 &\necho $! >> {0}\necho $$ >> {0}\nwait\n",
+            pids.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&kustomize)
+        .status()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = crate::util::command(&["generate", "--timeout", "50s", app.to_str().unwrap()]);
+    cmd.env("PATH", path)
+        .env("PULLTHROUGH_REGISTRY", REGISTRY)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let started = Instant::now();
+    while std::fs::read_to_string(&pids).map_or(true, |p| p.lines().count() < 2) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the renderer never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("terminated by a signal"));
+    std::thread::sleep(Duration::from_millis(200));
+    for pid in std::fs::read_to_string(&pids).unwrap().lines() {
+        assert!(!alive(pid), "renderer process {pid} survived");
+    }
+}

@@ -11,6 +11,8 @@
 //! per object with the opt-out annotation.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Args as ClapArgs;
@@ -88,12 +90,28 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
         set: params.helm_parameters.clone(),
     };
     let tools = Tools::on_path(std::env::var_os("PATH").as_deref());
+    // SIGTERM (Argo CD's timeout, a pod shutdown) or SIGINT: stop the
+    // renderer's whole process group and write nothing.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .map_err(|e| Failure(Exit::Input, format!("cannot handle signals: {e}")))?;
+    }
+    let stopped = || {
+        stop.load(Ordering::Relaxed).then(|| {
+            Failure(
+                Exit::Input,
+                "terminated by a signal; nothing written".to_string(),
+            )
+        })
+    };
     let rendered = generate::render(&Request {
         dir: &args.dir,
         root: &root,
         tools: &tools,
         helm: &helm,
         timeout: (!args.timeout.is_zero()).then_some(args.timeout),
+        cancel: Some(&stop),
     })
     .map_err(|e| Failure(Exit::Input, e.to_string()))?;
     if !args.output.quiet && !rendered.stderr.trim().is_empty() {
@@ -124,6 +142,9 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
                     .map_err(|_| Failure(Exit::Input, format!("{}: not valid UTF-8", p.name)))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(failure) = stopped() {
+            return Err(failure);
+        }
         return write_stdout(join(&texts).as_bytes());
     };
     let done = rendered
@@ -140,6 +161,9 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
         .collect::<Result<Vec<_>, Failure>>()?;
     finish(&done, &args.output)?;
     let texts: Vec<&str> = done.iter().map(|d| d.outcome.text.as_str()).collect();
+    if let Some(failure) = stopped() {
+        return Err(failure);
+    }
     write_stdout(join(&texts).as_bytes())
 }
 
@@ -152,7 +176,13 @@ fn join(texts: &[&str]) -> String {
         if !out.is_empty() && !out.ends_with('\n') {
             out.push('\n');
         }
-        if !out.is_empty() && !text.trim_start_matches('\u{feff}').starts_with("---") {
+        // A byte order mark may only start the stream.
+        let text = if out.is_empty() {
+            text
+        } else {
+            text.trim_start_matches('\u{feff}')
+        };
+        if !out.is_empty() && !text.starts_with("---") {
             out.push_str("---\n");
         }
         out.push_str(text);

@@ -1,16 +1,19 @@
 //! Runs one renderer: no stdin (as Argo CD gives none), stdout and stderr
 //! captured, killed at the deadline.
 //!
-//! The renderer stays in our process group, so Argo CD's SIGTERM to the
-//! group on its own timeout reaches it too. At our deadline only the direct
-//! child is killed (`Child::kill`; a process group kill needs `unsafe`
-//! here), and its pipes are not waited for past a short grace: a grandchild
-//! that holds them open cannot hang the run.
+//! The renderer runs in a process group of its own, so that everything it
+//! starts (helm's plugins, kustomize's exec functions) can be stopped
+//! together: at our deadline the group is killed, and when we are told to
+//! stop (SIGTERM or SIGINT, seen through [`Limits::cancel`]) the group gets
+//! SIGTERM, then SIGKILL after a grace. Its pipes are not waited for past a
+//! short grace: a grandchild that holds them open cannot hang the run.
 
 use std::ffi::OsString;
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -20,6 +23,24 @@ use super::{Error, display};
 /// How long to wait for the pipes after the process exits or is killed.
 const PIPE_GRACE: Duration = Duration::from_millis(500);
 
+/// How long a renderer told to stop (SIGTERM) gets before SIGKILL.
+const TERM_GRACE: Duration = Duration::from_secs(2);
+
+/// When to stop a renderer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits<'a> {
+    /// The instant to give up at, and the whole timeout (for the message).
+    pub deadline: Option<(Instant, Duration)>,
+    /// Set (by a signal handler) when the run must stop now.
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl Limits<'_> {
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+}
+
 /// What a successful run printed.
 #[derive(Debug)]
 pub(super) struct Output {
@@ -27,14 +48,14 @@ pub(super) struct Output {
     pub stderr: String,
 }
 
-/// Runs `program args…` in `dir`. `deadline` is the instant to give up at
-/// and the whole timeout, for the message.
+/// Runs `program args…` in `dir`, within `limits`.
 pub(super) fn run(
     program: &Path,
     args: &[OsString],
     dir: &Path,
-    deadline: Option<(Instant, Duration)>,
+    limits: &Limits,
 ) -> Result<Output, Error> {
+    let deadline = limits.deadline;
     // Only the first arguments: Argo CD's API versions alone can be many
     // dozens of flags.
     let shown = args.len().min(3);
@@ -48,6 +69,7 @@ pub(super) fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()
         .map_err(|error| Error::Spawn {
             command: command.clone(),
@@ -73,15 +95,18 @@ pub(super) fn run(
             Ok(Some(status)) => break status,
             Ok(None) => {}
             Err(error) => {
-                let _ = child.kill();
+                kill_group(&mut child, rustix::process::Signal::KILL);
                 return Err(Error::Spawn { command, error });
             }
+        }
+        if limits.cancelled() {
+            stop(&mut child);
+            return Err(Error::Cancelled { command });
         }
         if let Some((at, after)) = deadline
             && Instant::now() >= at
         {
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_group(&mut child, rustix::process::Signal::KILL);
             let (_, stderr) = collect(&rx, Instant::now() + PIPE_GRACE);
             return Err(Error::Timeout {
                 command,
@@ -114,6 +139,36 @@ pub(super) fn run(
     }
 }
 
+/// Sends `signal` to the child's process group, then (for SIGKILL) reaps
+/// the child.
+fn kill_group(child: &mut Child, signal: rustix::process::Signal) {
+    let pid = i32::try_from(child.id())
+        .ok()
+        .and_then(rustix::process::Pid::from_raw);
+    match pid {
+        Some(pid) => {
+            let _ = rustix::process::kill_process_group(pid, signal);
+        }
+        None => {
+            let _ = child.kill();
+        }
+    }
+    if signal == rustix::process::Signal::KILL {
+        let _ = child.wait();
+    }
+}
+
+/// SIGTERM to the group, then SIGKILL if the child has not exited within
+/// [`TERM_GRACE`] (the group gets it either way: grandchildren may linger).
+fn stop(child: &mut Child) {
+    kill_group(child, rustix::process::Signal::TERM);
+    let until = Instant::now() + TERM_GRACE;
+    while Instant::now() < until && matches!(child.try_wait(), Ok(None)) {
+        thread::sleep(Duration::from_millis(10));
+    }
+    kill_group(child, rustix::process::Signal::KILL);
+}
+
 /// stdout and stderr, as far as they arrived by `until`.
 fn collect(rx: &mpsc::Receiver<(bool, Vec<u8>)>, until: Instant) -> (Vec<u8>, Vec<u8>) {
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
@@ -134,8 +189,11 @@ mod tests {
 
     fn sh(script: &str, timeout: Option<Duration>) -> Result<Output, Error> {
         let args = ["-c".into(), script.into()];
-        let deadline = timeout.map(|t| (Instant::now() + t, t));
-        run(Path::new("sh"), &args, Path::new("."), deadline)
+        let limits = Limits {
+            deadline: timeout.map(|t| (Instant::now() + t, t)),
+            cancel: None,
+        };
+        run(Path::new("sh"), &args, Path::new("."), &limits)
     }
 
     #[test]
@@ -181,12 +239,62 @@ mod tests {
             Path::new("pullthrough-no-such-renderer"),
             &[],
             Path::new("."),
-            None,
+            &Limits::default(),
         )
         .unwrap_err();
         assert_eq!(
             err.to_string(),
             "`pullthrough-no-such-renderer`: not found on PATH"
         );
+    }
+}
+
+#[cfg(test)]
+mod group_tests {
+    use super::*;
+
+    /// The process exists and is not a zombie (a killed orphan waits to be
+    /// reaped by init, which may take a moment).
+    fn alive(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|stat| {
+            stat.rsplit(')')
+                .next()
+                .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+        })
+    }
+
+    #[test]
+    fn cancel_stops_the_renderer_and_its_children() {
+        let dir = tempfile::tempdir().unwrap();
+        let pids = dir.path().join("pids");
+        let script = format!(
+            "sleep 30 & echo $! > {0}; echo $$ >> {0}; wait",
+            pids.display()
+        );
+        let cancel = AtomicBool::new(false);
+        let limits = Limits {
+            deadline: None,
+            cancel: Some(&cancel),
+        };
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                while std::fs::read_to_string(&pids).map_or(true, |p| p.lines().count() < 2) {
+                    thread::sleep(Duration::from_millis(10));
+                }
+                cancel.store(true, Ordering::Relaxed);
+            });
+            let err = run(
+                Path::new("sh"),
+                &["-c".into(), script.into()],
+                dir.path(),
+                &limits,
+            )
+            .unwrap_err();
+            assert!(matches!(err, Error::Cancelled { .. }), "{err}");
+        });
+        thread::sleep(Duration::from_millis(100));
+        for pid in std::fs::read_to_string(&pids).unwrap().lines() {
+            assert!(!alive(pid), "process {pid} survived");
+        }
     }
 }

@@ -4,7 +4,6 @@
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use super::{Error, Part, Request, exec, inside};
 
@@ -34,19 +33,19 @@ pub fn release_name(app_name: &str) -> &str {
 
 pub(super) fn render(
     request: &Request,
-    deadline: Option<(Instant, Duration)>,
+    limits: &exec::Limits,
     stderr: &mut String,
 ) -> Result<Vec<Part>, Error> {
     let helm = &request.tools.helm;
     if !missing_dependencies(request.dir).is_empty() {
         let args = ["dependency".into(), "build".into()];
-        let out = exec::run(helm, &args, request.dir, deadline)?;
+        let out = exec::run(helm, &args, request.dir, limits)?;
         // Its progress report goes with the messages, never into the manifests.
         stderr.push_str(&String::from_utf8_lossy(&out.stdout));
         stderr.push_str(&out.stderr);
     }
     let args = template_args(request)?;
-    let out = exec::run(helm, &args, request.dir, deadline)?;
+    let out = exec::run(helm, &args, request.dir, limits)?;
     stderr.push_str(&out.stderr);
     Ok(vec![Part {
         name: "helm template".to_string(),
@@ -174,6 +173,7 @@ mod tests {
             tools: &tools,
             helm: &helm,
             timeout: None,
+            cancel: None,
         };
         let args = template_args(&request).unwrap();
         let args: Vec<_> = args.iter().map(|a| a.to_str().unwrap()).collect();

@@ -91,6 +91,9 @@ pub struct Request<'a> {
     pub helm: &'a HelmOptions,
     /// For all renderer runs together; the one running then is killed.
     pub timeout: Option<Duration>,
+    /// Set when the run must stop now (the caller's SIGTERM handler): the
+    /// renderer's process group is stopped and the render fails.
+    pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 /// One piece of rendered output: a renderer's whole stdout, or one file of a
@@ -154,6 +157,8 @@ pub enum Error {
         status: String,
         stderr: String,
     },
+    /// The run was told to stop (SIGTERM, SIGINT); the renderer was stopped.
+    Cancelled { command: String },
     /// A renderer ran past the deadline and was killed.
     Timeout {
         command: String,
@@ -201,6 +206,12 @@ impl fmt::Display for Error {
                 ),
                 stderr,
             ),
+            Error::Cancelled { command } => {
+                write!(
+                    f,
+                    "terminated by a signal; `{command}` and its children were stopped"
+                )
+            }
             Error::Io { path, error } => write!(f, "{}: {error}", path.display()),
             Error::OutsideRepository { path, target } => write!(
                 f,
@@ -216,7 +227,10 @@ impl std::error::Error for Error {}
 
 /// Renders the app in `request.dir`.
 pub fn render(request: &Request) -> Result<Rendered, Error> {
-    let deadline = request.timeout.map(|t| (Instant::now() + t, t));
+    let limits = exec::Limits {
+        deadline: request.timeout.map(|t| (Instant::now() + t, t)),
+        cancel: request.cancel,
+    };
     let source = Source::detect(request.dir);
     let mut stderr = String::new();
     let parts = match source {
@@ -228,14 +242,14 @@ pub fn render(request: &Request) -> Result<Rendered, Error> {
                 .expect("a kustomize command");
             let mut args = first.to_vec();
             args.push(".".into());
-            let out = exec::run(program.as_ref(), &args, request.dir, deadline)?;
+            let out = exec::run(program.as_ref(), &args, request.dir, &limits)?;
             stderr.push_str(&out.stderr);
             vec![Part {
                 name: display(program.as_ref(), first),
                 bytes: out.stdout,
             }]
         }
-        Source::Chart => helm::render(request, deadline, &mut stderr)?,
+        Source::Chart => helm::render(request, &limits, &mut stderr)?,
         Source::Directory => plain::files(request.dir, request.root)?,
     };
     Ok(Rendered {
