@@ -66,14 +66,7 @@ fn canonical(r: &reference::Reference) -> String {
     if r.domain != "docker.io" && rules::DOCKER_HUB_HOSTS.contains(&&*r.domain) {
         let library = if r.path.contains('/') { "" } else { "library/" };
         let mut s = format!("docker.io/{library}{}", r.path);
-        if let Some(tag) = r.tag {
-            s.push(':');
-            s.push_str(tag);
-        }
-        if let Some(digest) = r.digest {
-            s.push('@');
-            s.push_str(digest);
-        }
+        r.push_tag_and_digest(&mut s);
         s
     } else {
         r.to_string()

@@ -224,14 +224,7 @@ impl Rules {
                 repository: out[repository_start..].to_owned(),
             });
         }
-        if let Some(tag) = reference.tag {
-            out.push(':');
-            out.push_str(tag);
-        }
-        if let Some(digest) = reference.digest {
-            out.push('@');
-            out.push_str(digest);
-        }
+        reference.push_tag_and_digest(&mut out);
 
         let mut notes = Vec::new();
         if reference.digest.is_some() {

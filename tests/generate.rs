@@ -13,40 +13,19 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pullthrough::yaml;
 use serde_json::{Value, json};
 
-use crate::util::{REGISTRY, root};
+use crate::util::{REGISTRY, on_path, root, tool};
 
 const PLATFORM_REGISTRY: &str = REGISTRY;
 
 fn cached(image: &str) -> String {
     format!("{PLATFORM_REGISTRY}/docker-hub/{image}")
-}
-
-/// A renderer from `.tools/bin` (scripts/install-hosts.sh).
-fn tool(name: &str) -> PathBuf {
-    let path = root().join(".tools/bin").join(name);
-    assert!(
-        path.is_file(),
-        "{name} is not installed at {}: run scripts/install-hosts.sh (scripts/test does)",
-        path.display()
-    );
-    path
-}
-
-fn on_path(name: &str) -> PathBuf {
-    std::env::var_os("PATH")
-        .and_then(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join(name))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| panic!("{name} is not on PATH"))
 }
 
 /// `spec.generate` of the project's plugin.yaml: command then args.

@@ -166,15 +166,6 @@ fn every_truncation_of_a_golden_file_is_handled() {
     }
 }
 
-/// The process exists and is not a zombie.
-fn alive(pid: &str) -> bool {
-    std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|stat| {
-        stat.rsplit(')')
-            .next()
-            .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
-    })
-}
-
 #[test]
 fn sigterm_during_generate_stops_the_renderers_and_writes_nothing() {
     use std::process::Stdio;
@@ -241,6 +232,6 @@ fn sigterm_during_generate_stops_the_renderers_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("terminated by a signal"));
     std::thread::sleep(Duration::from_millis(200));
     for pid in std::fs::read_to_string(&pids).unwrap().lines() {
-        assert!(!alive(pid), "renderer process {pid} survived");
+        assert!(!crate::util::alive(pid), "renderer process {pid} survived");
     }
 }

@@ -16,7 +16,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::util::{REGISTRY, root, run};
+use crate::util::{REGISTRY, on_path, root, run, tool};
 
 /// The Docker Hub images of the fixtures, as the cache serves them.
 fn cached(image: &str) -> String {
@@ -26,30 +26,6 @@ fn cached(image: &str) -> String {
 /// A digest that makes pullthrough warn (ECR does not fill the cache on a
 /// first pull by digest).
 const DIGEST: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
-
-/// A host binary from `.tools/bin`, installed by scripts/install-hosts.sh.
-fn tool(name: &str) -> PathBuf {
-    let path = root().join(".tools/bin").join(name);
-    assert!(
-        path.is_file(),
-        "{name} is not installed at {}: run scripts/install-hosts.sh (scripts/test does)",
-        path.display()
-    );
-    path
-}
-
-/// A host binary from PATH (kubectl, kpt come with the machine image).
-fn on_path(name: &str) -> PathBuf {
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(name))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| {
-            panic!("{name} is not on PATH: scripts/install-hosts.sh checks for it; install {name}")
-        })
-}
 
 fn pullthrough() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pullthrough"))

@@ -82,3 +82,37 @@ pub fn diff(old: &str, new: &str) -> String {
         .context_radius(1)
         .to_string()
 }
+
+/// A host binary from `.tools/bin`, installed by scripts/install-hosts.sh.
+pub fn tool(name: &str) -> PathBuf {
+    let path = root().join(".tools/bin").join(name);
+    assert!(
+        path.is_file(),
+        "{name} is not installed at {}: run scripts/install-hosts.sh (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// A host binary from PATH (kubectl, kpt come with the machine image).
+pub fn on_path(name: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| {
+            panic!("{name} is not on PATH: scripts/install-hosts.sh checks for it; install {name}")
+        })
+}
+
+/// The process exists and is not a zombie (a killed orphan waits for init
+/// to reap it).
+pub fn alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|stat| {
+        stat.rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+    })
+}

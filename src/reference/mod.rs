@@ -92,21 +92,32 @@ pub struct Reference<'a> {
     pub digest: Option<&'a str>,
 }
 
+impl Reference<'_> {
+    /// Appends `:tag` and `@digest`, each if present, exactly as written.
+    pub fn push_tag_and_digest(&self, out: &mut String) {
+        if let Some(tag) = self.tag {
+            out.push(':');
+            out.push_str(tag);
+        }
+        if let Some(digest) = self.digest {
+            out.push('@');
+            out.push_str(digest);
+        }
+    }
+}
+
 impl fmt::Display for Reference<'_> {
     /// The canonical form, like Go's `String()`:
     /// `docker.io/library/nginx:1.25`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::new();
         if !self.domain.is_empty() {
-            write!(f, "{}/", self.domain)?;
+            s.push_str(&self.domain);
+            s.push('/');
         }
-        f.write_str(&self.path)?;
-        if let Some(tag) = self.tag {
-            write!(f, ":{tag}")?;
-        }
-        if let Some(digest) = self.digest {
-            write!(f, "@{digest}")?;
-        }
-        Ok(())
+        s.push_str(&self.path);
+        self.push_tag_and_digest(&mut s);
+        f.write_str(&s)
     }
 }
 
