@@ -235,3 +235,65 @@ fn sigterm_during_generate_stops_the_renderers_and_writes_nothing() {
         assert!(!crate::util::alive(pid), "renderer process {pid} survived");
     }
 }
+
+#[test]
+fn a_200_mb_stream_in_at_most_three_times_its_size() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let corpus = crate::util::files(&crate::util::root().join("testdata/corpus"));
+    let mut chunk = Vec::new();
+    for path in corpus {
+        chunk.extend_from_slice(b"---\n");
+        chunk.extend(std::fs::read(path).unwrap());
+    }
+    let copies = 200_000_000 / chunk.len() + 1;
+    let size = chunk.len() * copies;
+    let mut child = crate::util::command(&["--registry", REGISTRY, "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for _ in 0..copies {
+            stdin.write_all(&chunk).unwrap();
+        }
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut buf = vec![0; 1 << 20];
+        let mut total = 0usize;
+        while let Ok(n @ 1..) = stdout.read(&mut buf) {
+            total += n;
+        }
+        total
+    });
+    // Peak resident memory, read from /proc while the process runs.
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0usize;
+    let code = loop {
+        if let Some(kib) = std::fs::read_to_string(&status).ok().and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_string();
+            line.split_whitespace().nth(1)?.parse().ok()
+        }) {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    writer.join().unwrap();
+    let written = reader.join().unwrap();
+    assert_eq!(code, Some(0));
+    assert!(
+        written > size,
+        "every image rewritten makes the output longer"
+    );
+    let ratio = (peak_kib * 1024) as f64 / size as f64;
+    assert!(
+        ratio <= 3.0,
+        "peak memory {ratio:.2}x the {size}-byte input"
+    );
+}
