@@ -12,6 +12,10 @@ mod hostile;
 mod hosts;
 /// Byte-preservation invariants over every corpus chart and golden file.
 mod invariants;
+/// Property tests (proptest): generated manifests and mutated golden files.
+mod properties;
+/// One test per fuzzing or property-test finding.
+mod regression;
 /// Rules file, precedence, --report, --check and `images`.
 mod reports;
 /// Golden files in testdata/: the diff and the warnings, as snapshots.

@@ -1,0 +1,108 @@
+//! What fuzzing (`fuzz/`) and the property tests (`tests/properties.rs`)
+//! found, one test each, with the input that found it (minimised). Every
+//! test also runs the invariants of `properties/check.rs` on its input.
+
+use pullthrough::rewrite;
+
+use crate::properties::check::{config, rewrite_invariants};
+
+/// A Pod whose only image is written `image:` + `value`, with no line
+/// break at the end of the stream.
+fn pod_ending_in(value: &str) -> String {
+    format!("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: {value}")
+}
+
+/// Fuzz target `rewrite`, within the first minute, input `|\n d`
+/// (minimised): a block scalar whose last line has no line break at the end
+/// of the stream made libyaml-safer 0.3.0 panic ("unexpected end of input",
+/// scanner.rs:166; simonask/libyaml-safer#6), and the binary exit 101. The
+/// parser now reads one more line break past the end of the text.
+#[test]
+fn block_scalar_at_end_of_stream_without_line_break() {
+    for input in ["|\n d", "a: |\n b", "a: >-\n b", "- |+\n  x"] {
+        let out = rewrite_invariants(input.as_bytes(), &config());
+        assert!(out.is_some(), "{input:?} is valid YAML");
+    }
+    // Upstream's reproducer (not YAML): no panic either.
+    rewrite_invariants(b"a: ''|\n 0", &config());
+    // `|-` is rewritten. `|` and `>` read as "nginx\n" here (go-yaml reads
+    // "nginx"): left as written with a warning, a documented limitation.
+    for (value, rewritten) in [
+        ("|-\n      nginx", true),
+        ("|\n      nginx", false),
+        (">\n      nginx", false),
+    ] {
+        let input = pod_ending_in(value);
+        let out = rewrite_invariants(input.as_bytes(), &config()).expect("valid YAML");
+        assert_eq!(out.images.len(), 1, "{input:?}");
+        assert_eq!(out.edits.len(), usize::from(rewritten), "{input:?}");
+        assert_eq!(out.warnings.len(), usize::from(!rewritten), "{input:?}");
+    }
+}
+
+/// Fuzz target `rewrite`, within the first minute, input `[!,`: a tag
+/// followed by `,` in a flow collection made libyaml-safer 0.3.0 panic
+/// ("TODO: What is expected here?", scanner.rs:1112;
+/// simonask/libyaml-safer#7). libyaml reads `[!!str,a]` as a tagged empty
+/// scalar and `a`; libyaml-safer cannot, so it is now an input error (a
+/// documented limitation), not a crash.
+#[test]
+fn tag_before_comma_in_flow_collection() {
+    for input in [
+        "[!,",
+        "[!!str,a]",
+        "{a: !x,}",
+        &pod_ending_in("[!!str,nginx]"),
+    ] {
+        assert!(rewrite(input.as_bytes(), &config()).is_err(), "{input:?}");
+        rewrite_invariants(input.as_bytes(), &config());
+    }
+}
+
+/// Fuzz target `rewrite` (dependency panic at scanner.rs:1541, noted by the
+/// target's hook): a double-quoted scalar ending in `\` at the end of the
+/// stream made libyaml-safer 0.3.0 panic on `buffer.get(1).unwrap()`. The
+/// line break the parser now reads past the end makes it an input error.
+#[test]
+fn backslash_at_end_of_stream_in_double_quotes() {
+    for input in ["\"\\", "a: \"x\\", &pod_ending_in("\"nginx\\")] {
+        assert!(rewrite(input.as_bytes(), &config()).is_err(), "{input:?}");
+        rewrite_invariants(input.as_bytes(), &config());
+    }
+}
+
+/// Property test `mutated_golden_files` (mutations `[Bom, Bom]` on
+/// testdata/rewrite/bom-and-multibyte.yaml): with two BOMs at the start,
+/// libyaml-safer's reader ate the second one without counting it in its
+/// marks, so every span was 3 bytes early and the edit cut into the key:
+/// `imag123456789012.dkr.ecr…/library/nginxinx`, exit 0, a corrupt
+/// manifest. The parser is now given a BOM of its own, sees the text's BOM
+/// as a character, and the stream is an error, as in libyaml and go-yaml
+/// (the second BOM puts the first key in column 2).
+#[test]
+fn second_bom_at_start_of_stream() {
+    let pod = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: nginx\n";
+    let input = format!("\u{feff}\u{feff}{pod}");
+    assert!(rewrite(input.as_bytes(), &config()).is_err());
+    rewrite_invariants(input.as_bytes(), &config());
+    // One BOM, or none: rewritten in place.
+    for input in [format!("\u{feff}{pod}"), pod.to_string()] {
+        let out = rewrite_invariants(input.as_bytes(), &config()).expect("valid");
+        assert!(out.text.ends_with(
+            "    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/library/nginx\n"
+        ));
+    }
+}
+
+/// Found while fixing the double BOM (libyaml-safer's `reader.rs` reads a
+/// first byte 0xEF as the start of a BOM): a stream whose first character
+/// is in U+F000..U+FFFF, like `＃` (U+FF03), was rejected as an "invalid
+/// byte order marker". It is now read like any other character.
+#[test]
+fn first_character_encoded_with_0xef() {
+    for first in ["\u{f000}", "\u{ff03}", "\u{fffd}"] {
+        let input = format!("{first}: x\n---\n{}\n", pod_ending_in("nginx"));
+        let out = rewrite_invariants(input.as_bytes(), &config()).expect("valid YAML");
+        assert_eq!(out.edits.len(), 1, "{input:?}");
+    }
+}
