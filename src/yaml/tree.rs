@@ -209,7 +209,11 @@ pub fn for_each_document(text: &str, mut f: impl FnMut(usize, Document)) -> Resu
         let line = text.matches('\n').count() as u64;
         let column = text.rsplit('\n').next().unwrap_or_default().chars().count() as u64;
         Err(builder.error(
-            ErrorKind::Syntax("unexpected end of input".into()),
+            ErrorKind::Syntax(
+                "malformed input the parser cannot recover from (libyaml-safer failed); \
+                 the error is at or before this point"
+                    .into(),
+            ),
             line,
             column,
         ))
@@ -265,6 +269,15 @@ impl Builder {
                     libyaml_safer::ScalarStyle::Folded => ScalarStyle::Folded,
                     _ => ScalarStyle::Plain,
                 };
+                // The line break given to the parser past the end of the text
+                // (see `for_each_document`) is not part of the value: go-yaml,
+                // reading the text as it is, has no final break to keep.
+                let mut value = value;
+                let past_end = self.bom + event.end_mark.index as usize > self.len;
+                let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                if past_end && block && value.ends_with('\n') {
+                    value.pop();
+                }
                 let scalar = Scalar {
                     value,
                     style,
