@@ -250,15 +250,25 @@ impl SettingsArgs {
                 .iter()
                 .find_map(|k| env(k).filter(|v| !v.is_empty()))
         };
+        // An empty variable (PULLTHROUGH_RULES=) counts as unset.
+        let nonblank = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .filter(|v| !v.trim().is_empty())
+                .cloned()
+                .collect()
+        };
+        let (rules, exclude) = (nonblank(&self.rules), nonblank(&self.exclude));
         let flags = Settings {
             registry: self.registry.clone().filter(|v| !v.is_empty()),
             account_id: self.account_id.clone().filter(|v| !v.is_empty()),
-            region: self.region.clone().or_else(region_env),
+            // Only an explicit --region here: AWS_REGION is ambient (EKS sets
+            // it in many pods), so it only fills in below every source.
+            region: self.region.clone().filter(|v| !v.is_empty()),
             docker_hub_prefix: self.docker_hub_prefix.clone().filter(|v| !v.is_empty()),
             docker_hub: None,
-            rules: (!self.rules.is_empty()).then(|| RuleList::Joined(self.rules.join(","))),
+            rules: (!rules.is_empty()).then(|| RuleList::Joined(rules.join(","))),
             opt_out_annotation: self.opt_out_annotation.clone().filter(|v| !v.is_empty()),
-            exclude: (!self.exclude.is_empty()).then(|| self.exclude.clone()),
+            exclude: (!exclude.is_empty()).then_some(exclude),
             workloads: None,
             // --no-generic, else PULLTHROUGH_GENERIC (true or false).
             generic: if self.no_generic {
@@ -281,10 +291,15 @@ impl SettingsArgs {
             Some(path) => Settings::from_file(path).map_err(usage)?,
             None => Settings::default(),
         };
+        let ambient = Settings {
+            region: region_env(),
+            ..Settings::default()
+        };
         flags
             .over(host)
             .over(from_rules)
             .over(file)
+            .over(ambient)
             .resolve()
             .map_err(usage)
     }
@@ -364,12 +379,21 @@ fn run(args: &RunArgs, host: Settings) -> Result<Exit, Failure> {
     }
     // Pieces, not one joined copy: the streams can be large.
     let mut pieces: Vec<&[u8]> = Vec::new();
+    let json_first = done.len() > 1 && starts_json(&done[0].outcome.text);
+    if json_first {
+        // Kubernetes' YAMLOrJSONDecoder reads a stream that starts with `{`
+        // as JSON only, and would stop at the next file's `---`.
+        pieces.push(b"---\n");
+    }
     for (i, d) in done.iter().enumerate() {
         let mut text = d.outcome.text.as_str();
-        if i > 0 {
+        if i > 0 || json_first {
             // A byte order mark may only start a stream: one from a later
-            // file would land mid-stream, where no YAML reader accepts it.
+            // file (or after the `---` above) would land mid-stream, where
+            // no YAML reader accepts it.
             text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        }
+        if i > 0 {
             pieces.push(separator(&done[i - 1].outcome.text, text).as_bytes());
         }
         pieces.push(text.as_bytes());
@@ -491,6 +515,13 @@ pub fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, Failure> {
 /// Between two files' streams, makes sure the second starts a new document:
 /// a line break if the first did not end with one, and `---` unless the
 /// second already starts with it.
+/// The text, past a byte order mark and blanks, opens a JSON document.
+pub fn starts_json(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with(['{', '['])
+}
+
 fn separator(before: &str, next: &str) -> &'static str {
     let newline = !before.is_empty() && !before.ends_with('\n');
     let dashes = !before.is_empty() && !next.starts_with("---");

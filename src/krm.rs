@@ -129,7 +129,8 @@ impl<'a> ResourceList<'a> {
             return None;
         }
         let mut docs = yaml::parse(text).ok()?;
-
+        // Empty or null documents (a trailing `---`) do not count.
+        docs.retain(|d| d.root.is_some_and(|r| !d.str(r).is_some_and(is_null)));
         if docs.len() != 1 {
             return None;
         }
@@ -296,6 +297,32 @@ impl<'a> ResourceList<'a> {
         let &(first_key, _) = doc.pairs(root).first().ok_or_else(cannot)?;
         let root_start = doc.node(root).span.start;
         let key_start = doc.node(first_key).span.start;
+        let null_results = doc.pairs(root).iter().find(|&&(k, v)| {
+            doc.str(k) == Some("results")
+                && doc.scalar(v).is_some_and(|s| {
+                    s.tag.is_none()
+                        && s.style == crate::yaml::ScalarStyle::Plain
+                        && matches!(s.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+                })
+        });
+        if let Some(&(key, value)) = null_results {
+            // `results:`, `results: ~`, `results: null`: the value becomes
+            // the list; nothing else moves.
+            let key_end = doc.node(key).span.end;
+            let colon = key_end + text[key_end..].find(':').ok_or_else(cannot)?;
+            let value_end = doc.node(value).span.end.max(colon + 1);
+            let end = if text[colon + 1..value_end].contains(['\n', '\r']) {
+                colon + 1
+            } else {
+                value_end
+            };
+            let mut out =
+                String::with_capacity(text.len() + json.iter().map(String::len).sum::<usize>() + 8);
+            out.push_str(&text[..colon]);
+            out.push_str(&format!(": [{}]", json.join(", ")));
+            out.push_str(&text[end..]);
+            return Ok(out);
+        }
         let (at, insert) = match doc.get(root, "results").next() {
             Some(list) => {
                 let start = doc.node(list).span.start;

@@ -386,3 +386,169 @@ mod review {
         assert!(out.stdout().contains("{image: 0o17}, {image: 2001-12-14}"));
     }
 }
+
+/// Findings of the second review (hosts and `generate`), each pinned.
+mod review_hosts {
+    use super::*;
+
+    const RESOURCE_LIST: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    containers: [{image: \"nginx:\"}, {image: redis}]\nfunctionConfig: {apiVersion: v1, kind: ConfigMap, data: {registry: r.io}}\n";
+
+    #[test]
+    fn empty_rule_and_exclude_variables_count_as_unset() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("c.yaml");
+        std::fs::write(
+            &cfg,
+            "registry: r.io\nrules: [quay.io=quay]\nexclude: ['*nginx*']\n",
+        )
+        .unwrap();
+        let input = POD.replace("gcr.io/x/y", "quay.io/x/y");
+        let mut cmd = command(&["--config", cfg.to_str().unwrap()]);
+        cmd.env("PULLTHROUGH_EXCLUDE", "")
+            .env("PULLTHROUGH_RULES", "");
+        let out = run_cmd(cmd, input.as_bytes());
+        assert!(
+            out.stdout().contains("{name: a, image: nginx}"),
+            "{}",
+            out.stdout()
+        );
+        assert!(out.stdout().contains("r.io/quay/x/y"), "{}", out.stdout());
+    }
+
+    #[test]
+    fn ambient_aws_region_does_not_override_a_sources_region() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("c.yaml");
+        std::fs::write(&cfg, "accountId: \"123456789012\"\nregion: eu-west-1\n").unwrap();
+        let mut cmd = command(&["--config", cfg.to_str().unwrap()]);
+        cmd.env("AWS_REGION", "us-east-1");
+        assert!(run_cmd(cmd, POD.as_bytes()).stdout().contains(REGISTRY));
+        // An explicit --region is a flag like any other.
+        let out = run(
+            &["--config", cfg.to_str().unwrap(), "--region", "us-east-1"],
+            POD.as_bytes(),
+        );
+        assert!(
+            out.stdout()
+                .contains("123456789012.dkr.ecr.us-east-1.amazonaws.com")
+        );
+    }
+
+    #[test]
+    fn a_json_first_file_does_not_make_the_stream_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.yaml"));
+        std::fs::write(
+            &a,
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}"#,
+        )
+        .unwrap();
+        std::fs::write(&b, POD).unwrap();
+        let out = run(
+            &[
+                "--registry",
+                REGISTRY,
+                "-q",
+                a.to_str().unwrap(),
+                b.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert!(
+            out.stdout().starts_with("---\n{\"apiVersion\""),
+            "{}",
+            out.stdout()
+        );
+        let single = run(&["--registry", REGISTRY, a.to_str().unwrap()], b"");
+        assert!(single.stdout().starts_with('{'), "one file stays as it is");
+    }
+
+    #[test]
+    fn krm_null_results_and_trailing_document_marker() {
+        for list in [
+            format!("{RESOURCE_LIST}results: null\n"),
+            format!("{RESOURCE_LIST}results:\n"),
+            format!("{RESOURCE_LIST}---\n"),
+        ] {
+            let out = run(&["-q"], list.as_bytes());
+            assert_eq!(out.code, 0, "{list}: {}", out.stderr);
+            let stdout = out.stdout();
+            assert!(stdout.contains("r.io/docker-hub/library/redis"), "{stdout}");
+            assert!(stdout.contains("\"severity\":\"warning\""), "{stdout}");
+        }
+    }
+
+    #[test]
+    fn krm_report_failure_is_an_error_result() {
+        let out = run(
+            &["-q", "--report", "/nonexistent/dir/r.json"],
+            RESOURCE_LIST.as_bytes(),
+        );
+        assert_eq!(out.code, 1);
+        assert!(
+            out.stdout().contains("\"severity\":\"error\""),
+            "{}",
+            out.stdout()
+        );
+    }
+
+    #[test]
+    fn generate_refuses_a_chart_with_a_link_out_of_the_repository() {
+        let repo = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "s3cret").unwrap();
+        let chart = repo.path().join("apps/c");
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(
+            chart.join("Chart.yaml"),
+            "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+        )
+        .unwrap();
+        std::fs::write(
+            chart.join("templates/cm.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {leak: {{ .Files.Get \"leak.txt\" | quote }}}\n",
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.txt"), chart.join("leak.txt"))
+            .unwrap();
+        let mut cmd = command(&[
+            "generate",
+            "--repo-root",
+            repo.path().to_str().unwrap(),
+            chart.to_str().unwrap(),
+        ]);
+        cmd.env("PULLTHROUGH_REGISTRY", REGISTRY);
+        let out = run_cmd(cmd, b"");
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(out.stdout.is_empty());
+        assert!(
+            out.stderr.contains("leads out of the repository"),
+            "{}",
+            out.stderr
+        );
+        // A file:// dependency outside the repository too.
+        std::fs::remove_file(chart.join("leak.txt")).unwrap();
+        std::fs::write(
+            chart.join("Chart.yaml"),
+            format!(
+                "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n- name: d\n  version: 0.1.0\n  repository: file://{}\n",
+                outside.path().display()
+            ),
+        )
+        .unwrap();
+        let mut cmd = command(&[
+            "generate",
+            "--repo-root",
+            repo.path().to_str().unwrap(),
+            chart.to_str().unwrap(),
+        ]);
+        cmd.env("PULLTHROUGH_REGISTRY", REGISTRY);
+        let out = run_cmd(cmd, b"");
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(
+            out.stderr.contains("leads out of the repository"),
+            "{}",
+            out.stderr
+        );
+    }
+}

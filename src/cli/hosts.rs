@@ -96,13 +96,15 @@ pub fn krm_function(args: &RunArgs, list: &ResourceList, layer: Settings) -> Res
         Ok(response) => response,
         Err(e) => return fail(Failure(Exit::Input, e.to_string())),
     };
-    finish(
-        &[Done {
-            name: None,
-            outcome: response.outcome,
-        }],
-        &args.output,
-    )?;
+    let done = [Done {
+        name: None,
+        outcome: response.outcome,
+    }];
+    // A report or log that cannot be written is an error like any other:
+    // the host still gets the ResourceList, with an error result.
+    if let Err(failure) = finish(&done, &args.output) {
+        return fail(failure);
+    }
     write_stdout(response.text.as_bytes())
 }
 

@@ -75,10 +75,29 @@ fn template_args(request: &Request) -> Result<Vec<OsString>, Error> {
         flag("--values", file);
     }
     for (key, value) in &o.set {
-        flag("--set", &format!("{key}={value}"));
+        flag("--set", &format!("{key}={}", escape_set_value(value)));
     }
     args.push("--include-crds".into());
     Ok(args)
+}
+
+/// Escapes `,` in a `--set` value as Argo CD does (`cleanSetParameters`):
+/// helm would split `a,b=c` into two assignments. A `{…}` value is a helm
+/// list and keeps its commas; a comma already escaped stays as it is.
+fn escape_set_value(value: &str) -> String {
+    if value.starts_with('{') && value.ends_with('}') {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut previous = None;
+    for c in value.chars() {
+        if c == ',' && previous != Some('\\') {
+            out.push('\\');
+        }
+        out.push(c);
+        previous = Some(c);
+    }
+    out
 }
 
 /// Names of the dependencies that `Chart.yaml` (or a v1 chart's
@@ -109,6 +128,33 @@ fn missing_dependencies(dir: &Path) -> Vec<String> {
             })
         })
         .collect()
+}
+
+/// Checks that every `file://` dependency of the chart is inside `root`:
+/// helm would read it wherever it is.
+pub(super) fn local_dependencies_inside(dir: &Path, root: &Path) -> Result<(), Error> {
+    for file in ["Chart.yaml", "requirements.yaml"] {
+        let Ok(text) = std::fs::read_to_string(dir.join(file)) else {
+            continue;
+        };
+        let Ok(docs) = crate::yaml::parse(&text) else {
+            continue;
+        };
+        let Some(json) = docs.first().map(crate::yaml::to_json) else {
+            continue;
+        };
+        let deps = json.get("dependencies").and_then(|d| d.as_array());
+        for dep in deps.into_iter().flatten() {
+            let repository = dep.get("repository").and_then(|r| r.as_str());
+            if let Some(path) = repository.and_then(|r| r.strip_prefix("file://")) {
+                let target = dir.join(path);
+                if target.exists() {
+                    inside(root, &target)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn dependency_names(text: &str) -> Vec<String> {
@@ -191,5 +237,18 @@ mod tests {
             ..request
         };
         assert!(template_args(&request).is_err());
+    }
+}
+
+#[cfg(test)]
+mod set_tests {
+    use super::escape_set_value;
+
+    #[test]
+    fn commas_are_escaped_like_argo_cd() {
+        assert_eq!(escape_set_value("1,e=2"), "1\\,e=2");
+        assert_eq!(escape_set_value("a\\,b"), "a\\,b");
+        assert_eq!(escape_set_value("{a,b}"), "{a,b}");
+        assert_eq!(escape_set_value("plain"), "plain");
     }
 }

@@ -235,6 +235,7 @@ pub fn render(request: &Request) -> Result<Rendered, Error> {
     let mut stderr = String::new();
     let parts = match source {
         Source::Kustomization => {
+            plain::links_inside(request.dir, request.root)?;
             let (program, first) = request
                 .tools
                 .kustomize
@@ -249,7 +250,11 @@ pub fn render(request: &Request) -> Result<Rendered, Error> {
                 bytes: out.stdout,
             }]
         }
-        Source::Chart => helm::render(request, &limits, &mut stderr)?,
+        Source::Chart => {
+            plain::links_inside(request.dir, request.root)?;
+            helm::local_dependencies_inside(request.dir, request.root)?;
+            helm::render(request, &limits, &mut stderr)?
+        }
         Source::Directory => plain::files(request.dir, request.root)?,
     };
     Ok(Rendered {

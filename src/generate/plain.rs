@@ -59,6 +59,30 @@ pub(super) fn files(dir: &Path, root: &Path) -> Result<Vec<Part>, Error> {
     }
 }
 
+/// Checks that no symlink under `dir` (hidden directories included, links
+/// followed) leads out of `root`: a renderer given the directory (helm reads
+/// every file of a chart, `.Files.Get` included) must not read outside the
+/// repository either.
+pub(super) fn links_inside(dir: &Path, root: &Path) -> Result<(), Error> {
+    let mut escaped = None;
+    let walk = WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() > 0 && escaped.is_none() && e.path_is_symlink() {
+                escaped = inside(root, e.path()).err();
+            }
+            escaped.is_none()
+        });
+    for entry in walk {
+        entry.map_err(|e| Error::Io {
+            path: e.path().unwrap_or(dir).to_path_buf(),
+            error: e.into(),
+        })?;
+    }
+    escaped.map_or(Ok(()), Err)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
