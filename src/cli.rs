@@ -279,18 +279,9 @@ impl SettingsArgs {
                     .generic
             },
         };
-        let from_rules = match &self.rules_from {
-            Some(path) => {
-                let json = std::fs::read_to_string(path)
-                    .map_err(|e| Failure(Exit::Usage, format!("{}: {e}", path.display())))?;
-                Settings::from_describe_rules(&json, &path.display().to_string()).map_err(usage)?
-            }
-            None => Settings::default(),
-        };
-        let file = match &self.config {
-            Some(path) => Settings::from_file(path).map_err(usage)?,
-            None => Settings::default(),
-        };
+        let from_rules =
+            Settings::read_describe_rules(self.rules_from.as_deref()).map_err(usage)?;
+        let file = Settings::read_config(self.config.as_deref()).map_err(usage)?;
         let ambient = Settings {
             region: region_env(),
             ..Settings::default()

@@ -335,6 +335,23 @@ impl Settings {
         }
     }
 
+    /// Settings from the rules file at `path` (`--config`), if there is one.
+    pub fn read_config(path: Option<&Path>) -> Result<Settings, Error> {
+        path.map_or_else(|| Ok(Settings::default()), Settings::from_file)
+    }
+
+    /// Settings from a file holding what `aws ecr
+    /// describe-pull-through-cache-rules` prints (`--rules-from`), if there
+    /// is one.
+    pub fn read_describe_rules(path: Option<&Path>) -> Result<Settings, Error> {
+        let Some(path) = path else {
+            return Ok(Settings::default());
+        };
+        let name = path.display().to_string();
+        let json = std::fs::read_to_string(path).map_err(|e| error(&name, e.to_string()))?;
+        Settings::from_describe_rules(&json, &name)
+    }
+
     /// Checks everything and builds the configuration, filling defaults.
     pub fn resolve(self) -> Result<Config, Error> {
         let registry = match (self.registry, self.account_id) {

@@ -201,18 +201,8 @@ fn settings(args: &GenerateArgs) -> Result<Config, Failure> {
     let usage = |e: pullthrough::settings::Error| Failure(Exit::Usage, e.to_string());
     let var = |k: &str| std::env::var(k).ok();
     let platform = Settings::from_env(var, "PULLTHROUGH_", true).map_err(usage)?;
-    let from_rules = match &args.rules_from {
-        Some(path) => {
-            let json = std::fs::read_to_string(path)
-                .map_err(|e| Failure(Exit::Usage, format!("{}: {e}", path.display())))?;
-            Settings::from_describe_rules(&json, &path.display().to_string()).map_err(usage)?
-        }
-        None => Settings::default(),
-    };
-    let file = match &args.config {
-        Some(path) => Settings::from_file(path).map_err(usage)?,
-        None => Settings::default(),
-    };
+    let from_rules = Settings::read_describe_rules(args.rules_from.as_deref()).map_err(usage)?;
+    let file = Settings::read_config(args.config.as_deref()).map_err(usage)?;
     let app = Settings::from_env(var, "ARGOCD_ENV_PULLTHROUGH_", false).map_err(usage)?;
     platform
         .over(from_rules)
