@@ -214,14 +214,10 @@ pub fn main() -> ExitCode {
             ),
         ))
     });
-    let log = if let Some(Command::Images(args)) = &cli.command {
-        args.output.log.as_deref()
-    } else if let Some(Command::Generate(args)) = &cli.command {
-        args.output.log.as_deref()
-    } else if cli.command.is_none() {
-        cli.run.output.log.as_deref()
-    } else {
-        None
+    let log = match &cli.command {
+        None => cli.run.output.log.as_deref(),
+        Some(Command::Images(args)) => args.output.log.as_deref(),
+        Some(Command::Generate(args)) => args.output.log.as_deref(),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -250,24 +246,32 @@ impl SettingsArgs {
                 .iter()
                 .find_map(|k| env(k).filter(|v| !v.is_empty()))
         };
-        // An empty variable (PULLTHROUGH_RULES=) counts as unset.
-        let nonblank = |list: &[String]| -> Vec<String> {
-            list.iter()
-                .filter(|v| !v.trim().is_empty())
-                .cloned()
+        // Values are trimmed, and an empty one (PULLTHROUGH_RULES=) counts as
+        // unset, as Settings::from_env reads them for `generate`.
+        let one = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let list = |l: &[String]| -> Vec<String> {
+            l.iter()
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
                 .collect()
         };
-        let (rules, exclude) = (nonblank(&self.rules), nonblank(&self.exclude));
+        let (rules, exclude) = (list(&self.rules), list(&self.exclude));
         let flags = Settings {
-            registry: self.registry.clone().filter(|v| !v.is_empty()),
-            account_id: self.account_id.clone().filter(|v| !v.is_empty()),
+            registry: one(&self.registry),
+            account_id: one(&self.account_id),
             // Only an explicit --region here: AWS_REGION is ambient (EKS sets
             // it in many pods), so it only fills in below every source.
-            region: self.region.clone().filter(|v| !v.is_empty()),
-            docker_hub_prefix: self.docker_hub_prefix.clone().filter(|v| !v.is_empty()),
+            region: one(&self.region),
+            docker_hub_prefix: one(&self.docker_hub_prefix),
             docker_hub: None,
             rules: (!rules.is_empty()).then(|| RuleList::Joined(rules.join(","))),
-            opt_out_annotation: self.opt_out_annotation.clone().filter(|v| !v.is_empty()),
+            opt_out_annotation: one(&self.opt_out_annotation),
             exclude: (!exclude.is_empty()).then_some(exclude),
             workloads: None,
             // --no-generic, else PULLTHROUGH_GENERIC (true or false).
@@ -369,26 +373,8 @@ fn run(args: &RunArgs, host: Settings) -> Result<Exit, Failure> {
         });
     }
     // Pieces, not one joined copy: the streams can be large.
-    let mut pieces: Vec<&[u8]> = Vec::new();
-    let json_first = done.len() > 1 && starts_json(&done[0].outcome.text);
-    if json_first {
-        // Kubernetes' YAMLOrJSONDecoder reads a stream that starts with `{`
-        // as JSON only, and would stop at the next file's `---`.
-        pieces.push(b"---\n");
-    }
-    for (i, d) in done.iter().enumerate() {
-        let mut text = d.outcome.text.as_str();
-        if i > 0 || json_first {
-            // A byte order mark may only start a stream: one from a later
-            // file (or after the `---` above) would land mid-stream, where
-            // no YAML reader accepts it.
-            text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        }
-        if i > 0 {
-            pieces.push(separator(&done[i - 1].outcome.text, text).as_bytes());
-        }
-        pieces.push(text.as_bytes());
-    }
+    let texts: Vec<&str> = done.iter().map(|d| d.outcome.text.as_str()).collect();
+    let pieces: Vec<&[u8]> = stream_pieces(&texts).iter().map(|p| p.as_bytes()).collect();
     write_stdout_pieces(&pieces)
 }
 
@@ -503,25 +489,46 @@ pub fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, Failure> {
         .collect()
 }
 
-/// Between two files' streams, makes sure the second starts a new document:
-/// a line break if the first did not end with one, and `---` unless the
-/// second already starts with it.
 /// The text, past a byte order mark and blanks, opens a JSON document.
-pub fn starts_json(text: &str) -> bool {
+fn starts_json(text: &str) -> bool {
     text.trim_start_matches('\u{feff}')
         .trim_start()
         .starts_with(['{', '['])
 }
 
-fn separator(before: &str, next: &str) -> &'static str {
-    let newline = !before.is_empty() && !before.ends_with('\n');
-    let dashes = !before.is_empty() && !next.starts_with("---");
-    match (newline, dashes) {
-        (true, true) => "\n---\n",
-        (true, false) => "\n",
-        (false, true) => "---\n",
-        (false, false) => "",
+/// Several streams (files, rendered parts) as the pieces of one stream in
+/// which each starts a new document: empty ones are dropped; a line break
+/// goes after a stream that does not end with one; `---` before each that
+/// does not start with it; a byte order mark only at the very start; and
+/// `---` first when the first stream is JSON, since Kubernetes'
+/// YAMLOrJSONDecoder (Argo CD's) would read a stream that starts with `{` as
+/// JSON only. One stream comes out exactly as it is.
+pub fn stream_pieces<'a>(texts: &[&'a str]) -> Vec<&'a str> {
+    let texts: Vec<&str> = texts.iter().copied().filter(|t| !t.is_empty()).collect();
+    let mut pieces = Vec::with_capacity(texts.len() * 2 + 1);
+    let json_first = texts.len() > 1 && starts_json(texts[0]);
+    if json_first {
+        pieces.push("---\n");
     }
+    let mut previous: Option<&str> = None;
+    for text in texts {
+        let text = if previous.is_some() || json_first {
+            text.strip_prefix('\u{feff}').unwrap_or(text)
+        } else {
+            text
+        };
+        if let Some(before) = previous {
+            if !before.ends_with('\n') {
+                pieces.push("\n");
+            }
+            if !text.starts_with("---") {
+                pieces.push("---\n");
+            }
+        }
+        pieces.push(text);
+        previous = Some(text);
+    }
+    pieces
 }
 
 /// Writes all of stdout. A closed pipe (`| head`) is not an error.
@@ -541,5 +548,39 @@ pub fn write_stdout_pieces(pieces: &[&[u8]]) -> Result<Exit, Failure> {
             Err(Failure(Exit::Input, format!("writing stdout: {e}")))
         }
         _ => Ok(Exit::Success),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stream_pieces;
+
+    fn joined(texts: &[&str]) -> String {
+        stream_pieces(texts).concat()
+    }
+
+    #[test]
+    fn streams_never_run_together() {
+        assert_eq!(joined(&["a: 1"]), "a: 1");
+        assert_eq!(
+            joined(&["a: 1", "", "b: 2\n", "---\nc: 3\n"]),
+            "a: 1\n---\nb: 2\n---\nc: 3\n"
+        );
+        assert_eq!(joined(&["a: 1\n", "", "---\nb: 2\n"]), "a: 1\n---\nb: 2\n");
+        assert_eq!(joined(&["", "a: 1\n"]), "a: 1\n");
+    }
+
+    #[test]
+    fn json_first_and_byte_order_marks() {
+        assert_eq!(joined(&["{\"a\":1}"]), "{\"a\":1}");
+        assert_eq!(
+            joined(&["", "{\"a\":1}", "b: 2\n"]),
+            "---\n{\"a\":1}\n---\nb: 2\n"
+        );
+        assert_eq!(
+            joined(&["\u{feff}a: 1\n", "\u{feff}b: 2\n"]),
+            "\u{feff}a: 1\n---\nb: 2\n"
+        );
+        assert_eq!(joined(&["\u{feff}{}", "b: 2\n"]), "---\n{}\n---\nb: 2\n");
     }
 }

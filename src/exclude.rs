@@ -53,10 +53,6 @@ impl Exclude {
             .min()
             .map(|i| self.patterns[i].as_str())
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
-    }
 }
 
 /// The canonical form, with Docker Hub's alias hosts folded into

@@ -150,9 +150,12 @@ impl<'a> ResourceList<'a> {
                 config_settings(&self.doc, config, "functionConfig").map_err(Error::Settings)
             }
             Some(config) if self.doc.str(config).is_some_and(is_null) => Ok(Settings::default()),
-            Some(_) => Err(Error::Input(
-                "functionConfig: expected an object (a ConfigMap or a PullThrough)".into(),
-            )),
+            // A settings error like the others (exit 2): the configuration,
+            // not the resources, is wrong.
+            Some(_) => Err(Error::Settings(settings::Error {
+                setting: "functionConfig".into(),
+                message: "expected an object (a ConfigMap or a PullThrough)".into(),
+            })),
             None => Ok(Settings::default()),
         }
     }

@@ -416,6 +416,17 @@ mod review_hosts {
     }
 
     #[test]
+    fn list_variables_are_trimmed_as_generate_reads_them() {
+        let mut cmd = command(&["--registry", REGISTRY]);
+        cmd.env("PULLTHROUGH_EXCLUDE", "quay.io/x, docker.io/library/nginx*");
+        let out = run_cmd(cmd, POD.as_bytes());
+        assert!(out.stdout().contains("{name: a, image: nginx}"), "{}", out.stdout());
+        let mut cmd = command(&[]);
+        cmd.env("PULLTHROUGH_REGISTRY", " ");
+        assert_eq!(run_cmd(cmd, POD.as_bytes()).code, 2, "a blank registry is no registry");
+    }
+
+    #[test]
     fn ambient_aws_region_does_not_override_a_sources_region() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("c.yaml");

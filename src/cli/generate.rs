@@ -20,7 +20,7 @@ use pullthrough::Config;
 use pullthrough::generate::{self, HelmOptions, Parameters, Request, Source, Tools};
 use pullthrough::settings::Settings;
 
-use super::{Done, Exit, Failure, OutputArgs, finish, starts_json, write_stdout};
+use super::{Done, Exit, Failure, OutputArgs, finish, stream_pieces, write_stdout};
 
 /// Arguments of `pullthrough generate`.
 #[derive(Debug, ClapArgs)]
@@ -169,31 +169,7 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
 
 /// The parts as one stream, each starting a new document.
 fn join(texts: &[&str]) -> String {
-    let mut out = String::new();
-    let texts: Vec<&str> = texts.iter().copied().filter(|t| !t.is_empty()).collect();
-    if texts.len() > 1 && starts_json(texts[0]) {
-        // Kubernetes' YAMLOrJSONDecoder (Argo CD's) reads a stream that
-        // starts with `{` as JSON only, and stops at the first `---`.
-        out.push_str("---\n");
-    }
-    for text in texts {
-        // Against all of the output so far: an empty file between two
-        // others must not let them run together.
-        if !out.is_empty() && !out.ends_with('\n') {
-            out.push('\n');
-        }
-        // A byte order mark may only start the stream.
-        let text = if out.is_empty() && !starts_json(text) {
-            text
-        } else {
-            text.trim_start_matches('\u{feff}')
-        };
-        if !out.is_empty() && !text.starts_with("---") {
-            out.push_str("---\n");
-        }
-        out.push_str(text);
-    }
-    out
+    stream_pieces(texts).concat()
 }
 
 /// The platform's settings over the app's; see the module doc.
