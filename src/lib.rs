@@ -134,6 +134,8 @@ pub struct Outcome {
     pub text: String,
     /// The edits made, in input order: spans of the input and their new text.
     pub edits: Vec<Edit>,
+    /// How many documents have content (neither empty nor null).
+    pub documents: usize,
     pub images: Vec<Image>,
     pub warnings: Vec<Warning>,
 }
@@ -151,7 +153,9 @@ pub fn rewrite(input: &[u8], config: &Config) -> Result<Outcome, yaml::Error> {
     let mut edits = Vec::new();
     let mut images = Vec::new();
     let mut warnings = Vec::new();
+    let mut documents = 0;
     yaml::for_each_document(text, |index, doc| {
+        documents += usize::from(doc.has_content());
         for site in locator.sites(&doc) {
             let (image, edit, notes) = decide(text, &doc, index, site, config);
             edits.extend(edit);
@@ -163,6 +167,7 @@ pub fn rewrite(input: &[u8], config: &Config) -> Result<Outcome, yaml::Error> {
     Ok(Outcome {
         text,
         edits,
+        documents,
         images,
         warnings,
     })

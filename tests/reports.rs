@@ -420,10 +420,18 @@ mod review_hosts {
         let mut cmd = command(&["--registry", REGISTRY]);
         cmd.env("PULLTHROUGH_EXCLUDE", "quay.io/x, docker.io/library/nginx*");
         let out = run_cmd(cmd, POD.as_bytes());
-        assert!(out.stdout().contains("{name: a, image: nginx}"), "{}", out.stdout());
+        assert!(
+            out.stdout().contains("{name: a, image: nginx}"),
+            "{}",
+            out.stdout()
+        );
         let mut cmd = command(&[]);
         cmd.env("PULLTHROUGH_REGISTRY", " ");
-        assert_eq!(run_cmd(cmd, POD.as_bytes()).code, 2, "a blank registry is no registry");
+        assert_eq!(
+            run_cmd(cmd, POD.as_bytes()).code,
+            2,
+            "a blank registry is no registry"
+        );
     }
 
     #[test]

@@ -117,22 +117,25 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
     if !args.output.quiet && !rendered.stderr.trim().is_empty() {
         eprintln!("{}", rendered.stderr.trim_end());
     }
-    if rendered.is_empty() && !args.allow_empty {
-        let what = match rendered.source {
-            Source::Kustomization => "a kustomization",
-            Source::Chart => "a Helm chart",
-            Source::Directory => "a plain directory",
-        };
-        return Err(Failure(
+    let what = match rendered.source {
+        Source::Kustomization => "a kustomization",
+        Source::Chart => "a Helm chart",
+        Source::Directory => "a plain directory",
+    };
+    let empty = || {
+        Failure(
             Exit::Input,
             format!(
                 "the app ({what} in {}) rendered no manifests; refusing empty output, which \
                  Argo CD would sync as an app with no objects (pass --allow-empty if that is meant)",
                 args.dir.display()
             ),
-        ));
-    }
+        )
+    };
     let Some(config) = config else {
+        if rendered.is_empty() && !args.allow_empty {
+            return Err(empty());
+        }
         // enabled: "false": the rendered app, unchanged.
         let texts = rendered
             .parts
@@ -159,6 +162,10 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
             })
         })
         .collect::<Result<Vec<_>, Failure>>()?;
+    // Counted by the rewrite itself: no second parse of a large app.
+    if done.iter().all(|d| d.outcome.documents == 0) && !args.allow_empty {
+        return Err(empty());
+    }
     finish(&done, &args.output)?;
     let texts: Vec<&str> = done.iter().map(|d| d.outcome.text.as_str()).collect();
     if let Some(failure) = stopped() {

@@ -130,16 +130,9 @@ fn is_empty_stream(bytes: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return false;
     };
-    match crate::yaml::parse(text) {
-        Ok(docs) => docs.iter().all(|d| match d.root {
-            None => true,
-            Some(root) => d.scalar(root).is_some_and(|s| {
-                s.style == crate::yaml::ScalarStyle::Plain
-                    && matches!(s.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
-            }),
-        }),
-        Err(_) => false,
-    }
+    let mut content = false;
+    let parsed = crate::yaml::for_each_document(text, |_, doc| content |= doc.has_content());
+    parsed.is_ok() && !content
 }
 
 /// Why rendering failed. `Display` is the message.

@@ -72,6 +72,13 @@ pub struct Document {
 }
 
 impl Scalar {
+    /// A plain, untagged `null`, `~` or nothing: YAML's null.
+    pub fn is_null(&self) -> bool {
+        self.style == ScalarStyle::Plain
+            && self.tag.is_none()
+            && matches!(self.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    }
+
     /// Kubernetes reads the scalar as a string: it is quoted, a block
     /// scalar, tagged `!!str`, or plain and not a YAML 1.1 null, bool, int
     /// or float. sigs.k8s.io/yaml resolves plain scalars with go-yaml's
@@ -90,6 +97,13 @@ impl Scalar {
 }
 
 impl Document {
+    /// The document holds something: a root that is not null. Argo CD and
+    /// kubectl skip empty and null documents.
+    pub fn has_content(&self) -> bool {
+        self.root
+            .is_some_and(|r| !self.scalar(r).is_some_and(Scalar::is_null))
+    }
+
     /// The node with this id.
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
