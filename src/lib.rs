@@ -112,18 +112,46 @@ pub enum Status {
 }
 
 impl Status {
-    /// The message for a warning, or `None` when this is not worth one.
-    fn warning(&self, original: Option<&str>) -> Option<String> {
-        let shown = original.map_or_else(|| "value".to_string(), |o| format!("{o:?}"));
+    /// Worth a warning: something is probably wrong with the manifest.
+    /// Opt-outs, exclusions, other registries and cached images are not.
+    pub fn is_warning(&self) -> bool {
         match self {
-            Status::Rewritten | Status::OptedOut | Status::Excluded(_) => None,
-            Status::Kept(keep) => keep.is_warning().then(|| keep.to_string()),
-            Status::NotAString => Some(format!("{shown} is not a string; left unchanged")),
-            Status::Alias => Some("image is an alias; left unchanged".to_string()),
-            Status::Anchored => Some(format!(
-                "{shown} has an anchor, and its aliases could be anything; left unchanged"
-            )),
-            Status::Unsupported(why) => Some(format!("{shown} is a {why}; left unchanged")),
+            Status::Rewritten | Status::OptedOut | Status::Excluded(_) => false,
+            Status::Kept(keep) => keep.is_warning(),
+            Status::NotAString | Status::Alias | Status::Anchored | Status::Unsupported(_) => true,
+        }
+    }
+
+    /// The warning for an image field holding `original`, if it is worth one.
+    fn warning(&self, original: Option<&str>) -> Option<String> {
+        self.is_warning().then(|| match (self, original) {
+            // The rules' messages name the image themselves.
+            (Status::Kept(_), _) | (_, None) => self.to_string(),
+            (_, Some(image)) => format!("{image:?}: {self}"),
+        })
+    }
+}
+
+/// What happened, in words: the report's `reason` and the warnings.
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Rewritten => f.write_str("rewritten"),
+            Status::OptedOut => {
+                f.write_str("the object or its pod template opts out; left unchanged")
+            }
+            Status::Excluded(pattern) => {
+                write!(f, "matches exclude pattern {pattern:?}; left unchanged")
+            }
+            Status::Kept(keep) => keep.fmt(f),
+            Status::NotAString => f.write_str("not a string; left unchanged"),
+            Status::Alias => {
+                f.write_str("an alias, with no scalar of its own to edit; left unchanged")
+            }
+            Status::Anchored => {
+                f.write_str("anchored, and its aliases could be anywhere; left unchanged")
+            }
+            Status::Unsupported(why) => write!(f, "a {why}; left unchanged"),
         }
     }
 }

@@ -80,16 +80,7 @@ pub fn status_name(status: &Status) -> &'static str {
 }
 
 fn reason(status: &Status) -> Option<String> {
-    match status {
-        Status::Rewritten => None,
-        Status::OptedOut => Some("the object or its pod template opts out".into()),
-        Status::Excluded(pattern) => Some(format!("matches exclude pattern {pattern:?}")),
-        Status::Kept(keep) => Some(keep.to_string()),
-        Status::NotAString => Some("not a string".into()),
-        Status::Alias => Some("an alias: no scalar to edit".into()),
-        Status::Anchored => Some("anchored: its aliases would change too".into()),
-        Status::Unsupported(why) => Some(why.to_string()),
-    }
+    (*status != Status::Rewritten).then(|| status.to_string())
 }
 
 /// The distinct rewritten images, sorted: `(upstream image, cache image)`.
