@@ -184,12 +184,14 @@ impl<'a> ResourceList<'a> {
                 self.finding(Severity::Warning, w.message.clone(), &w.path, current)
             })
             .collect();
+        // The results go in with the image edits, in one splice of the
+        // input: no second parse of the rewritten list.
         let text = if results.is_empty() {
             outcome.text.clone()
         } else {
-            let out = ResourceList::read(outcome.text.as_bytes())
-                .ok_or_else(|| Error::Input("the rewritten ResourceList does not parse".into()))?;
-            out.with_results(&results)?
+            let mut edits = outcome.edits.clone();
+            edits.push(self.results_edit(&results)?);
+            crate::splice::apply(self.text, &mut edits)
         };
         Ok(Response {
             text,
@@ -286,10 +288,20 @@ impl<'a> ResourceList<'a> {
         }
     }
 
-    /// The text with `results` added: into an existing `results` list, or as
-    /// a new key at the top of the `ResourceList`. Each result is one JSON
-    /// flow mapping, so it reads the same at any indentation.
+    /// The text with `results` added.
     fn with_results(&self, results: &[Finding]) -> Result<String, Error> {
+        Ok(crate::splice::apply(
+            self.text,
+            &mut [self.results_edit(results)?],
+        ))
+    }
+
+    /// The edit that adds `results`: into an existing `results` list (or in
+    /// place of a null one), or as a new key at the top of the
+    /// `ResourceList`. Each result is one JSON flow mapping, so it reads the
+    /// same at any indentation. It never touches `items`, so it combines
+    /// with the rewrite's own edits.
+    fn results_edit(&self, results: &[Finding]) -> Result<crate::splice::Edit, Error> {
         let (text, doc, root) = (self.text, &self.doc, self.root());
         let json: Vec<String> = results
             .iter()
@@ -319,12 +331,10 @@ impl<'a> ResourceList<'a> {
             } else {
                 value_end
             };
-            let mut out =
-                String::with_capacity(text.len() + json.iter().map(String::len).sum::<usize>() + 8);
-            out.push_str(&text[..colon]);
-            out.push_str(&format!(": [{}]", json.join(", ")));
-            out.push_str(&text[end..]);
-            return Ok(out);
+            return Ok(crate::splice::Edit {
+                span: colon..end,
+                text: format!(": [{}]", json.join(", ")),
+            });
         }
         let (at, insert) = match doc.get(root, "results").next() {
             Some(list) => {
@@ -354,11 +364,10 @@ impl<'a> ResourceList<'a> {
                 (line, lines)
             }
         };
-        let mut out = String::with_capacity(text.len() + insert.len());
-        out.push_str(&text[..at]);
-        out.push_str(&insert);
-        out.push_str(&text[at..]);
-        Ok(out)
+        Ok(crate::splice::Edit {
+            span: at..at,
+            text: insert,
+        })
     }
 }
 
@@ -418,9 +427,7 @@ pub fn config_settings(
             })
         }
         (CONFIG_API_VERSION, CONFIG_KIND) => {
-            let json = yaml::to_json(doc);
-            let root_path = object_pointer(doc, object);
-            let object = json.pointer(&root_path).cloned().unwrap_or_default();
+            let object = yaml::to_json_at(doc, object);
             match object.get("spec") {
                 None | Some(serde_json::Value::Null) => Ok(Settings::default()),
                 Some(spec) => Settings::from_json(spec.clone(), &format!("{source}.spec")),
@@ -429,20 +436,6 @@ pub fn config_settings(
         _ => Err(error(format!(
             "expected a v1 ConfigMap or a {CONFIG_API_VERSION} {CONFIG_KIND}, got {api_version:?} {kind:?}"
         ))),
-    }
-}
-
-/// The JSON pointer of `object` in its document: the root, or the
-/// `functionConfig` of a root `ResourceList`.
-fn object_pointer(doc: &Document, object: NodeId) -> String {
-    match doc.root {
-        Some(root) if root != object => doc
-            .pairs(root)
-            .iter()
-            .find(|&&(_, v)| v == object)
-            .and_then(|&(k, _)| doc.str(k))
-            .map_or_else(String::new, |k| format!("/{k}")),
-        _ => String::new(),
     }
 }
 

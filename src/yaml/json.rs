@@ -15,6 +15,11 @@ pub fn to_json(doc: &Document) -> Value {
     doc.root.map_or(Value::Null, |root| node(doc, root, 0))
 }
 
+/// One node of the document (and what is under it) as JSON.
+pub fn to_json_at(doc: &Document, id: NodeId) -> Value {
+    node(doc, id, 0)
+}
+
 fn node(doc: &Document, id: NodeId, depth: usize) -> Value {
     if depth > 64 {
         return Value::Null;

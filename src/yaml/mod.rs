@@ -14,5 +14,5 @@ pub mod scalar;
 mod tree;
 
 pub use error::{Error, ErrorKind};
-pub use json::to_json;
+pub use json::{to_json, to_json_at};
 pub use tree::{Document, Node, NodeId, NodeKind, Scalar, ScalarStyle, for_each_document, parse};
