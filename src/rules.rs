@@ -35,6 +35,7 @@ mod ecr;
 pub use ecr::{ecr_host, is_ecr_host, is_repository_name, validate_prefix};
 
 use crate::reference::{self, ParseError};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The hosts that serve Docker Hub. `index.docker.io` needs no entry: the
@@ -115,6 +116,30 @@ impl Upstream {
             prefix => prefix,
         }
     }
+
+    /// The image's path on the upstream registry: an official Docker Hub
+    /// name gains `library/`.
+    fn upstream_path<'p>(&self, path: &'p str) -> Cow<'p, str> {
+        if self.docker_hub && !path.contains('/') {
+            Cow::Owned(format!("{OFFICIAL_PREFIX}{path}"))
+        } else {
+            Cow::Borrowed(path)
+        }
+    }
+
+    /// The path under the cache prefix for an upstream path: the path
+    /// without the rule's upstream prefix, or `None` when it is not under
+    /// that prefix (so the rule does not apply).
+    fn cache_path<'p>(&self, upstream_path: &'p str) -> Option<&'p str> {
+        match self
+            .upstream_prefix
+            .as_deref()
+            .map(|p| p.trim_end_matches('/'))
+        {
+            None | Some("ROOT") => Some(upstream_path),
+            Some(up) => upstream_path.strip_prefix(up)?.strip_prefix('/'),
+        }
+    }
 }
 
 impl Rules {
@@ -128,23 +153,10 @@ impl Rules {
         }
     }
 
-    /// The first rule for an image domain and upstream path (with
-    /// `library/` already added for official Docker Hub images), if any.
+    /// The first rule for an image's domain and path (as parsed), if any.
     pub fn upstream(&self, host: &str, path: &str) -> Option<&Upstream> {
         self.upstreams.iter().find(|u| {
-            u.hosts.iter().any(|h| h == host)
-                && u.upstream_prefix.as_deref().is_none_or(|up| {
-                    let up = up.trim_end_matches('/');
-                    let full = if u.docker_hub && !path.contains('/') {
-                        std::borrow::Cow::Owned(format!("{OFFICIAL_PREFIX}{path}"))
-                    } else {
-                        std::borrow::Cow::Borrowed(path)
-                    };
-                    up == "ROOT"
-                        || full
-                            .strip_prefix(up)
-                            .is_some_and(|rest| rest.starts_with('/'))
-                })
+            u.hosts.iter().any(|h| h == host) && u.cache_path(&u.upstream_path(path)).is_some()
         })
     }
 
@@ -181,8 +193,10 @@ impl Rules {
                 }
             });
         };
-        let path = &*reference.path;
-        let official = upstream.docker_hub && !path.contains('/');
+        let upstream_path = upstream.upstream_path(&reference.path);
+        let path = upstream
+            .cache_path(&upstream_path)
+            .unwrap_or(&upstream_path);
         let prefix = upstream.repository_prefix();
 
         let mut out = String::with_capacity(self.registry.len() + prefix.len() + image.len() + 16);
@@ -193,28 +207,7 @@ impl Rules {
             out.push_str(prefix);
             out.push('/');
         }
-        if official {
-            out.push_str(OFFICIAL_PREFIX);
-        }
-        let path = match upstream
-            .upstream_prefix
-            .as_deref()
-            .map(|p| p.trim_end_matches('/'))
-        {
-            Some(up) if up != "ROOT" => {
-                let full = if official {
-                    format!("{}{path}", OFFICIAL_PREFIX)
-                } else {
-                    path.to_string()
-                };
-                if official {
-                    out.truncate(out.len() - OFFICIAL_PREFIX.len());
-                }
-                full[up.len() + 1..].to_string()
-            }
-            _ => path.to_string(),
-        };
-        out.push_str(&path);
+        out.push_str(path);
         let length = out.len();
         if length > NAME_MAX {
             return Err(Keep::TooLong { length });
@@ -230,7 +223,7 @@ impl Rules {
         if reference.digest.is_some() {
             notes.push(Note::DigestPinned);
         }
-        if upstream.docker_hub && reference.path.split('/').count() + usize::from(official) > 2 {
+        if upstream.docker_hub && upstream_path.split('/').count() > 2 {
             notes.push(Note::DeepDockerHubPath);
         }
         Ok((out, notes))
