@@ -54,18 +54,34 @@ put_binary() {
 
 command -v file >/dev/null || die "'file' is needed (apt-get install file)"
 
-if ! rustup target list --installed 2>/dev/null | grep -qx "$TARGET"; then
-  rustup target add "$TARGET" >&2 || die "cannot add the Rust target $TARGET (rustup target add $TARGET)"
+# musl when rustup can add the target; else (no route to rustup's server)
+# glibc linked statically, which needs only libc6-dev, already here for gcc.
+# pullthrough does no name lookups, glibc's one weak spot when static.
+# STATIC_GLIBC=1 forces the second way.
+if [ "${STATIC_GLIBC:-0}" != 1 ] && ! rustup target list --installed 2>/dev/null | grep -qx "$TARGET"; then
+  rustup target add "$TARGET" >&2 || {
+    echo "prepare-image: cannot add the Rust target $TARGET; linking glibc statically instead" >&2
+    STATIC_GLIBC=1
+  }
 fi
-echo "prepare-image: building pullthrough for $TARGET" >&2
-cargo build --release --locked --target "$TARGET" --manifest-path "$ROOT/Cargo.toml" >&2
+if [ "${STATIC_GLIBC:-0}" = 1 ]; then
+  TARGET=x86_64-unknown-linux-gnu
+  echo "prepare-image: building pullthrough for $TARGET, glibc linked statically" >&2
+  RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --target "$TARGET" \
+    --manifest-path "$ROOT/Cargo.toml" --target-dir "$ROOT/target/static-glibc" >&2
+  BUILT="$ROOT/target/static-glibc/$TARGET/release/pullthrough"
+else
+  echo "prepare-image: building pullthrough for $TARGET" >&2
+  cargo build --release --locked --target "$TARGET" --manifest-path "$ROOT/Cargo.toml" >&2
+  BUILT="$ROOT/target/$TARGET/release/pullthrough"
+fi
 
 ROOTFS="$CONTEXT/rootfs"
 rm -rf "$ROOTFS"
 mkdir -p "$ROOTFS/usr/local/bin" "$ROOTFS/etc/ssl/certs" "$ROOTFS/home/argocd/cmp-server/config" "$ROOTFS/tmp"
 chmod 1777 "$ROOTFS/tmp"
 
-put_binary "$ROOT/target/$TARGET/release/pullthrough" pullthrough
+put_binary "$BUILT" pullthrough
 put_binary "$HELM" helm "${HELM_SHA256:-}"
 put_binary "$KUBECTL" kubectl "${KUBECTL_SHA256:-}"
 if [ -n "$KUSTOMIZE" ]; then
