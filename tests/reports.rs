@@ -530,14 +530,13 @@ mod review_hosts {
         .unwrap();
         std::os::unix::fs::symlink(outside.path().join("secret.txt"), chart.join("leak.txt"))
             .unwrap();
-        let mut cmd = command(&[
-            "generate",
-            "--repo-root",
-            repo.path().to_str().unwrap(),
-            chart.to_str().unwrap(),
-        ]);
-        cmd.env("PULLTHROUGH_REGISTRY", REGISTRY);
-        let out = run_cmd(cmd, b"");
+        let generate = || {
+            let root = repo.path().to_str().unwrap();
+            let mut cmd = command(&["generate", "--repo-root", root, chart.to_str().unwrap()]);
+            cmd.env("PULLTHROUGH_REGISTRY", REGISTRY);
+            run_cmd(cmd, b"")
+        };
+        let out = generate();
         assert_eq!(out.code, 1, "{}", out.stderr);
         assert!(out.stdout.is_empty());
         assert!(
@@ -555,14 +554,7 @@ mod review_hosts {
             ),
         )
         .unwrap();
-        let mut cmd = command(&[
-            "generate",
-            "--repo-root",
-            repo.path().to_str().unwrap(),
-            chart.to_str().unwrap(),
-        ]);
-        cmd.env("PULLTHROUGH_REGISTRY", REGISTRY);
-        let out = run_cmd(cmd, b"");
+        let out = generate();
         assert_eq!(out.code, 1, "{}", out.stderr);
         assert!(
             out.stderr.contains("leads out of the repository"),

@@ -106,10 +106,9 @@ fn escape_set_value(value: &str) -> String {
 /// A file that does not parse declares nothing: `helm template` will say
 /// what is wrong with it.
 fn missing_dependencies(dir: &Path) -> Vec<String> {
-    let declared = ["Chart.yaml", "requirements.yaml"]
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
-        .flat_map(|text| dependency_names(&text));
+    let declared = declared_dependencies(dir)
+        .into_iter()
+        .filter_map(|d| d.get("name")?.as_str().map(str::to_string));
     let vendored: Vec<String> = std::fs::read_dir(dir.join("charts"))
         .map(|entries| {
             entries
@@ -133,46 +132,34 @@ fn missing_dependencies(dir: &Path) -> Vec<String> {
 /// Checks that every `file://` dependency of the chart is inside `root`:
 /// helm would read it wherever it is.
 pub(super) fn local_dependencies_inside(dir: &Path, root: &Path) -> Result<(), Error> {
-    for file in ["Chart.yaml", "requirements.yaml"] {
-        let Ok(text) = std::fs::read_to_string(dir.join(file)) else {
-            continue;
-        };
-        let Ok(docs) = crate::yaml::parse(&text) else {
-            continue;
-        };
-        let Some(json) = docs.first().map(crate::yaml::to_json) else {
-            continue;
-        };
-        let deps = json.get("dependencies").and_then(|d| d.as_array());
-        for dep in deps.into_iter().flatten() {
-            let repository = dep.get("repository").and_then(|r| r.as_str());
-            if let Some(path) = repository.and_then(|r| r.strip_prefix("file://")) {
-                let target = dir.join(path);
-                if target.exists() {
-                    inside(root, &target)?;
-                }
+    for dep in declared_dependencies(dir) {
+        let repository = dep.get("repository").and_then(|r| r.as_str());
+        if let Some(path) = repository.and_then(|r| r.strip_prefix("file://")) {
+            let target = dir.join(path);
+            if target.exists() {
+                inside(root, &target)?;
             }
         }
     }
     Ok(())
 }
 
-fn dependency_names(text: &str) -> Vec<String> {
-    let Ok(docs) = crate::yaml::parse(text) else {
-        return Vec::new();
-    };
-    let Some(doc) = docs.first() else {
-        return Vec::new();
-    };
-    let json = crate::yaml::to_json(doc);
-    json.get("dependencies")
-        .and_then(|d| d.as_array())
-        .map(|deps| {
-            deps.iter()
-                .filter_map(|d| d.get("name")?.as_str().map(str::to_string))
-                .collect()
+/// The `dependencies` entries of `Chart.yaml` and of a v1 chart's
+/// `requirements.yaml`. A file that does not parse declares nothing:
+/// `helm template` will say what is wrong with it.
+fn declared_dependencies(dir: &Path) -> Vec<serde_json::Value> {
+    ["Chart.yaml", "requirements.yaml"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+        .filter_map(|text| {
+            crate::yaml::parse(&text)
+                .ok()?
+                .first()
+                .map(crate::yaml::to_json)
         })
-        .unwrap_or_default()
+        .filter_map(|json| json.get("dependencies")?.as_array().cloned())
+        .flatten()
+        .collect()
 }
 
 #[cfg(test)]
