@@ -109,6 +109,15 @@ fn fixture(name: &str) -> PathBuf {
     root().join("testdata/hosts").join(name)
 }
 
+/// The images of the fixtures (chart, kustomizations, kpt package), hooks
+/// included, as pullthrough rewrites them.
+const FIXTURE_IMAGES: [&str; 4] = [
+    "library/nginx:1.25",
+    "library/busybox",
+    "bitnami/kubectl:1.30",
+    "library/alpine:3.20",
+];
+
 #[track_caller]
 fn assert_images(out: &str, images: &[&str]) {
     for image in images {
@@ -316,15 +325,7 @@ fn kustomize_legacy_plugin() {
     let with_pt = host_ok(&mut kubectl_kustomize(&dir, &real));
     let with_cat = host_ok(&mut kubectl_kustomize(&dir, &cat));
     assert_eq!(with_pt, direct(&with_cat));
-    assert_images(
-        &with_pt,
-        &[
-            "library/nginx:1.25",
-            "library/busybox",
-            "bitnami/kubectl:1.30",
-            "library/alpine:3.20",
-        ],
-    );
+    assert_images(&with_pt, &FIXTURE_IMAGES);
     assert!(with_pt.contains("namespace: apps"));
 }
 
@@ -374,15 +375,7 @@ fn kustomize_krm_function() {
     let with_pt = host_ok(&mut kustomize_build(&real));
     let with_cat = host_ok(&mut kustomize_build(&cat));
     assert_eq!(with_pt, direct(&with_cat));
-    assert_images(
-        &with_pt,
-        &[
-            "library/nginx:1.25",
-            "library/busybox",
-            "bitnami/kubectl:1.30",
-            "library/alpine:3.20",
-        ],
-    );
+    assert_images(&with_pt, &FIXTURE_IMAGES);
 }
 
 #[test]
