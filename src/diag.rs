@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::path::FieldPath;
+
 /// Something worth telling the user about one image field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
@@ -11,7 +13,10 @@ pub struct Warning {
     pub line: usize,
     pub column: usize,
     /// Field path, e.g. `spec.template.spec.containers[0].image`.
-    pub path: String,
+    pub path: FieldPath,
+    /// The image field the warning is about: its index in
+    /// [`crate::Outcome::images`].
+    pub image: usize,
     pub message: String,
 }
 

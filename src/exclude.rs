@@ -17,6 +17,25 @@ pub struct Exclude {
     set: GlobSet,
 }
 
+/// An `exclude` pattern that is not a glob. `Display` is the message.
+#[derive(Debug, Clone)]
+pub struct InvalidPattern {
+    /// The pattern; `None` when the set as a whole failed to build.
+    pub pattern: Option<String>,
+    pub error: globset::Error,
+}
+
+impl std::fmt::Display for InvalidPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.pattern {
+            Some(p) => write!(f, "invalid pattern {p:?}: {}", self.error.kind()),
+            None => self.error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for InvalidPattern {}
+
 impl PartialEq for Exclude {
     fn eq(&self, other: &Self) -> bool {
         self.patterns == other.patterns
@@ -27,16 +46,22 @@ impl Eq for Exclude {}
 
 impl Exclude {
     /// Compiles the patterns; an invalid one is an error naming it.
-    pub fn new(patterns: Vec<String>) -> Result<Exclude, String> {
+    pub fn new(patterns: Vec<String>) -> Result<Exclude, InvalidPattern> {
         let mut builder = GlobSetBuilder::new();
         for p in &patterns {
             let glob = GlobBuilder::new(p)
                 .literal_separator(false)
                 .build()
-                .map_err(|e| format!("invalid pattern {p:?}: {}", e.kind()))?;
+                .map_err(|e| InvalidPattern {
+                    pattern: Some(p.clone()),
+                    error: e,
+                })?;
             builder.add(glob);
         }
-        let set = builder.build().map_err(|e| e.to_string())?;
+        let set = builder.build().map_err(|e| InvalidPattern {
+            pattern: None,
+            error: e,
+        })?;
         Ok(Exclude { patterns, set })
     }
 
@@ -100,7 +125,7 @@ mod tests {
 
     #[test]
     fn invalid_pattern_is_named() {
-        let err = Exclude::new(vec!["[abc".into()]).unwrap_err();
+        let err = Exclude::new(vec!["[abc".into()]).unwrap_err().to_string();
         assert!(err.contains("\"[abc\""), "{err}");
     }
 }

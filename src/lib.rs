@@ -9,286 +9,53 @@
 //!
 //! | stage  | module                        | data in → data out                          |
 //! |--------|-------------------------------|---------------------------------------------|
-//! | read   | [`rewrite`]                   | bytes → `&str` (UTF-8 checked, BOM kept)    |
-//! | locate | [`yaml`], [`workload`], [`locate`] | text → documents → [`locate::Site`]s   |
-//! | decide | [`reference`], [`rules`]      | image string → [`rules::Decision`]          |
-//! | encode | [`yaml::scalar`]              | site + new image → [`splice::Edit`]         |
-//! | splice | [`splice`]                    | text + edits → new text                     |
-//! | write  | the binary (`src/main.rs`)    | text → stdout, [`diag::Warning`]s → stderr  |
+//! | read   | [`rewrite()`]                 | bytes → `&str` (UTF-8 checked, BOM kept)    |
+//! | locate | [`yaml`], `workload`, `locate` | text → documents → sites with a [`FieldPath`] |
+//! | decide | `exclude`, [`rules`] (on [`reference`]) | image string → [`rules::Decision`] |
+//! | encode | `yaml::scalar`                | site + new image → [`Edit`]                 |
+//! | splice | `splice`                      | text + edits → new text                     |
+//! | write  | the binary (`src/main.rs`)    | text → stdout, [`Warning`]s → stderr        |
 //!
-//! [`krm`] wraps the same pipeline for KRM functions: a `ResourceList` in,
-//! the same `ResourceList` out with `results`. [`generate`] comes before
-//! read for Argo CD's plugin: it renders an app directory (kustomize, Helm,
-//! plain files) into the bytes the pipeline reads; running the renderers is
-//! its only side effect.
+//! Around the pipeline:
+//!
+//! - [`settings`] turns every source of settings (flags, environment, a
+//!   host's config object, `--rules-from`, `--config`) into one [`Config`],
+//!   with one precedence, [`settings::Sources::resolve`].
+//! - [`adapter`] speaks each host's protocol: [`adapter::krm`] (a KRM
+//!   function's `ResourceList`, kustomize and kpt), [`adapter::kustomize`]
+//!   (the legacy exec plugin and the `PullThrough` config object), and
+//!   [`adapter::argocd`] (the config management plugin's request, and
+//!   `generate`'s renderers, which run before read).
+//! - [`report`] turns the [`Image`] records into the JSON report and the
+//!   distinct image list; [`stream`] joins several streams into one.
 //!
 //! Data flows one way: no stage calls an earlier one. The library never reads
-//! the environment and never prints.
+//! the environment (a source that needs it takes a lookup function) and never
+//! prints; the binary does both, and owns the exit codes.
 
-pub mod diag;
-pub mod exclude;
-pub mod generate;
-pub mod krm;
-pub mod locate;
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod adapter;
+mod config;
+mod diag;
+mod exclude;
+mod locate;
+mod path;
 pub mod reference;
 pub mod report;
+mod rewrite;
 pub mod rules;
 pub mod settings;
-pub mod splice;
-pub mod workload;
+mod splice;
+pub mod stream;
+mod workload;
 pub mod yaml;
 
-use diag::Warning;
-use locate::{Locator, Object};
-use rules::{Decision, Keep, Rules};
-use splice::Edit;
-use yaml::{NodeKind, scalar};
-
-/// Everything a rewrite needs besides the input, resolved from all settings
-/// sources by [`settings::Settings::resolve`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    pub rules: Rules,
-    /// Annotation key whose value `disabled` (any case) opts an object or pod
-    /// template out.
-    pub opt_out_annotation: String,
-    /// Images never rewritten.
-    pub exclude: exclude::Exclude,
-    /// Workload paths for kinds the built-in table does not know.
-    pub workloads: Vec<workload::WorkloadSpec>,
-    /// The generic pod-template rule for unknown kinds.
-    pub generic: bool,
-}
-
-impl Config {
-    /// The given rules with every other setting at its default.
-    pub fn new(rules: Rules) -> Config {
-        Config {
-            rules,
-            opt_out_annotation: settings::DEFAULT_OPT_OUT_ANNOTATION.to_string(),
-            exclude: exclude::Exclude::default(),
-            workloads: Vec::new(),
-            generic: true,
-        }
-    }
-}
-
-/// What happened to one image field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Image {
-    /// 1-based document number in the stream.
-    pub document: usize,
-    pub line: usize,
-    pub column: usize,
-    pub path: String,
-    pub object: Object,
-    /// The image as YAML reads it; `None` when the field is not a scalar.
-    pub original: Option<String>,
-    /// The new image, when it was rewritten.
-    pub result: Option<String>,
-    pub status: Status,
-}
-
-/// Why an image field ended as it did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Status {
-    /// Rewritten to the cache.
-    Rewritten,
-    /// The object or its pod template carries the opt-out annotation.
-    OptedOut,
-    /// An `exclude` pattern (the one given) matches the image.
-    Excluded(String),
-    /// The rules leave it as written.
-    Kept(Keep),
-    /// The field is a number, bool, null, mapping or sequence.
-    NotAString,
-    /// The field is an alias (`*name`): there is no scalar here to edit.
-    Alias,
-    /// The scalar has an anchor: aliases elsewhere would change with it.
-    Anchored,
-    /// The scalar is written in a way that cannot be edited in place.
-    Unsupported(scalar::Unsupported),
-}
-
-impl Status {
-    /// Worth a warning: something is probably wrong with the manifest.
-    /// Opt-outs, exclusions, other registries and cached images are not.
-    pub fn is_warning(&self) -> bool {
-        match self {
-            Status::Rewritten | Status::OptedOut | Status::Excluded(_) => false,
-            Status::Kept(keep) => keep.is_warning(),
-            Status::NotAString | Status::Alias | Status::Anchored | Status::Unsupported(_) => true,
-        }
-    }
-
-    /// The warning for an image field holding `original`, if it is worth one.
-    fn warning(&self, original: Option<&str>) -> Option<String> {
-        self.is_warning().then(|| match (self, original) {
-            // The rules' messages name the image themselves.
-            (Status::Kept(_), _) | (_, None) => self.to_string(),
-            (_, Some(image)) => format!("{image:?}: {self}"),
-        })
-    }
-}
-
-/// What happened, in words: the report's `reason` and the warnings.
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Status::Rewritten => f.write_str("rewritten"),
-            Status::OptedOut => {
-                f.write_str("the object or its pod template opts out; left unchanged")
-            }
-            Status::Excluded(pattern) => {
-                write!(f, "matches exclude pattern {pattern:?}; left unchanged")
-            }
-            Status::Kept(keep) => keep.fmt(f),
-            Status::NotAString => f.write_str("not a string; left unchanged"),
-            Status::Alias => {
-                f.write_str("an alias, with no scalar of its own to edit; left unchanged")
-            }
-            Status::Anchored => {
-                f.write_str("anchored, and its aliases could be anywhere; left unchanged")
-            }
-            Status::Unsupported(why) => write!(f, "a {why}; left unchanged"),
-        }
-    }
-}
-
-/// The rewritten stream and what happened on the way.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub text: String,
-    /// The edits made, in input order: spans of the input and their new text.
-    pub edits: Vec<Edit>,
-    /// How many documents have content (neither empty nor null).
-    pub documents: usize,
-    pub images: Vec<Image>,
-    pub warnings: Vec<Warning>,
-}
-
-/// Rewrites every image of a YAML (or JSON) stream. Reads the whole stream
-/// first: on error nothing is returned but the error. Only one document's
-/// tree is held at a time, so memory stays near the size of input and output.
-pub fn rewrite(input: &[u8], config: &Config) -> Result<Outcome, yaml::Error> {
-    let text = std::str::from_utf8(input).map_err(|e| utf8_error(input, e.valid_up_to()))?;
-    let locator = Locator {
-        extra: &config.workloads,
-        opt_out_annotation: &config.opt_out_annotation,
-        generic: config.generic,
-    };
-    let mut edits = Vec::new();
-    let mut images = Vec::new();
-    let mut warnings = Vec::new();
-    let mut documents = 0;
-    yaml::for_each_document(text, |index, doc| {
-        documents += usize::from(doc.has_content());
-        for site in locator.sites(&doc) {
-            let (image, edit, notes) = decide(text, &doc, index, site, config);
-            edits.extend(edit);
-            warnings.extend(notes);
-            images.push(image);
-        }
-    })?;
-    let text = splice::apply(text, &mut edits);
-    Ok(Outcome {
-        text,
-        edits,
-        documents,
-        images,
-        warnings,
-    })
-}
-
-/// What to do with one site: the record of it, the edit if it is rewritten,
-/// and its warnings.
-fn decide(
-    text: &str,
-    doc: &yaml::Document,
-    index: usize,
-    site: locate::Site,
-    config: &Config,
-) -> (Image, Option<Edit>, Vec<Warning>) {
-    let node = doc.node(site.node);
-    let scalar = doc.scalar(site.node);
-    let original = scalar.map(|s| s.value.clone());
-    let mut edit = None;
-    let mut warnings = Vec::new();
-    let (status, result) = match (&node.kind, scalar) {
-        (NodeKind::Alias, _) => (Status::Alias, None),
-        (_, None) => (Status::NotAString, None),
-        (_, Some(s)) if !s.is_string() => (Status::NotAString, None),
-        _ if site.opted_out => (Status::OptedOut, None),
-        (_, Some(s)) if s.anchored => (Status::Anchored, None),
-        (_, Some(s)) => match config.exclude.matches(&s.value) {
-            Some(pattern) => (Status::Excluded(pattern.to_string()), None),
-            None => match config.rules.decide(&s.value) {
-                Decision::Keep(keep) => (Status::Kept(keep), None),
-                Decision::Rewrite { image, notes } => {
-                    match scalar::replacement(text, node, s, &image) {
-                        Ok((span, text)) => {
-                            edit = Some(Edit { span, text });
-                            warnings.extend(
-                                notes
-                                    .iter()
-                                    .map(|n| warning(index, node, &site.path, n.to_string())),
-                            );
-                            (Status::Rewritten, Some(image))
-                        }
-                        Err(why) => (Status::Unsupported(why), None),
-                    }
-                }
-            },
-        },
-    };
-    if let Some(message) = status.warning(original.as_deref()) {
-        warnings.push(warning(index, node, &site.path, message));
-    }
-    let image = Image {
-        document: index + 1,
-        line: node.line,
-        column: node.column,
-        path: site.path,
-        object: site.object,
-        original,
-        result,
-        status,
-    };
-    (image, edit, warnings)
-}
-
-fn warning(index: usize, node: &yaml::Node, path: &str, message: String) -> Warning {
-    Warning {
-        document: index + 1,
-        line: node.line,
-        column: node.column,
-        path: path.to_string(),
-        message,
-    }
-}
-
-/// Where the first invalid UTF-8 byte is: document (counting `---` lines
-/// before it), line and column.
-fn utf8_error(input: &[u8], at: usize) -> yaml::Error {
-    let before = &input[..at];
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    let document = 1 + before
-        .split(|&b| b == b'\n')
-        .skip(1)
-        .filter(|l| l.starts_with(b"---"))
-        .count();
-    yaml::Error {
-        kind: yaml::ErrorKind::InvalidUtf8,
-        document,
-        line: before.iter().filter(|&&b| b == b'\n').count() + 1,
-        column,
-    }
-}
+pub use config::{Config, DEFAULT_DOCKER_HUB_PREFIX, DEFAULT_OPT_OUT_ANNOTATION};
+pub use diag::Warning;
+pub use exclude::{Exclude, InvalidPattern};
+pub use locate::Object;
+pub use path::{FieldPath, Segment};
+pub use rewrite::{Image, Outcome, Status, rewrite};
+pub use splice::Edit;
+pub use workload::{InvalidWorkload, PathSpec, ShapeName, WorkloadSpec};

@@ -2,6 +2,7 @@
 //! document's tree and returns a [`Site`] for every image scalar, noting
 //! whether its pod template opted out.
 
+use crate::path::FieldPath;
 use crate::workload::{self, Shape, WorkloadSpec};
 use crate::yaml::{Document, NodeId};
 
@@ -18,7 +19,9 @@ pub struct Site {
     /// The image node (a scalar, usually; the caller checks).
     pub node: NodeId,
     /// Field path from the document root, e.g. `spec.template.spec.containers[0].image`.
-    pub path: String,
+    pub path: FieldPath,
+    /// The index of the top-level item of a `*List` kind the field is in.
+    pub item: Option<usize>,
     /// The object holding the field: `Kind namespace/name`.
     pub object: Object,
     /// The object or its pod template carries the opt-out annotation.
@@ -60,7 +63,7 @@ impl Locator<'_> {
     pub fn sites(&self, doc: &Document) -> Vec<Site> {
         let mut sites = Vec::new();
         if let Some(root) = doc.root {
-            self.object(doc, root, String::new(), 0, &mut sites);
+            self.object(doc, root, &FieldPath::default(), None, 0, &mut sites);
         }
         sites.sort_by_key(|s| doc.node(s.node).span.start);
         sites.dedup_by_key(|s| s.node);
@@ -71,7 +74,8 @@ impl Locator<'_> {
         &self,
         doc: &Document,
         root: NodeId,
-        prefix: String,
+        prefix: &FieldPath,
+        item: Option<usize>,
         depth: usize,
         out: &mut Vec<Site>,
     ) {
@@ -79,9 +83,12 @@ impl Locator<'_> {
             return;
         };
         if kind.ends_with("List") && depth < MAX_LIST_DEPTH {
+            let items_path = prefix.key("items");
             for items in doc.get(root, "items") {
-                for (i, &item) in doc.items(items).iter().enumerate() {
-                    self.object(doc, item, format!("{prefix}items[{i}]."), depth + 1, out);
+                for (i, &node) in doc.items(items).iter().enumerate() {
+                    // The top-level item, however deep the lists nest.
+                    let top = item.or(Some(i));
+                    self.object(doc, node, &items_path.index(i), top, depth + 1, out);
                 }
             }
         }
@@ -98,9 +105,9 @@ impl Locator<'_> {
         };
         let ctx = Context {
             object: &object,
+            item,
             opted_out: self.opts_out(doc, root),
         };
-        let prefix = prefix.trim_end_matches('.');
         match workload::lookup(self.extra, group, kind) {
             Some(paths) => {
                 for (path, shape) in paths {
@@ -113,7 +120,7 @@ impl Locator<'_> {
                 && !(kind == "CustomResourceDefinition" && group == "apiextensions.k8s.io") =>
             {
                 for spec in doc.get(root, "spec") {
-                    self.generic(doc, spec, &join(prefix, "spec"), ctx, out);
+                    self.generic(doc, spec, &prefix.key("spec"), ctx, out);
                 }
             }
             None => {}
@@ -124,7 +131,7 @@ impl Locator<'_> {
         &self,
         doc: &Document,
         node: NodeId,
-        path: &str,
+        path: &FieldPath,
         shape: Shape,
         ctx: Context,
         out: &mut Vec<Site>,
@@ -138,7 +145,7 @@ impl Locator<'_> {
                     ..ctx
                 };
                 for spec in doc.get(node, "spec") {
-                    pod_spec(doc, spec, &join(path, "spec"), ctx, out);
+                    pod_spec(doc, spec, &path.key("spec"), ctx, out);
                 }
             }
             Shape::Containers(fields) => {
@@ -163,15 +170,22 @@ impl Locator<'_> {
     /// Rollouts' AnalysisTemplate job metrics, and leaves Helm values in a
     /// Flux HelmRelease (`spec.values`) alone unless they look exactly like a
     /// pod template under a `template` key.
-    fn generic(&self, doc: &Document, spec: NodeId, path: &str, ctx: Context, out: &mut Vec<Site>) {
-        let mut stack = vec![(spec, path.to_string(), 0usize)];
+    fn generic(
+        &self,
+        doc: &Document,
+        spec: NodeId,
+        path: &FieldPath,
+        ctx: Context,
+        out: &mut Vec<Site>,
+    ) {
+        let mut stack = vec![(spec, path.clone(), 0usize)];
         while let Some((node, at, depth)) = stack.pop() {
             if depth > MAX_GENERIC_DEPTH {
                 continue;
             }
             for &(k, v) in doc.pairs(node) {
                 let Some(key) = doc.str(k) else { continue };
-                let here = join(&at, key);
+                let here = at.key(key);
                 if key == "template" && is_pod_template(doc, v) {
                     self.shape(doc, v, &here, Shape::PodTemplate, ctx, out);
                 } else {
@@ -179,7 +193,7 @@ impl Locator<'_> {
                 }
             }
             for (i, &item) in doc.items(node).iter().enumerate() {
-                stack.push((item, format!("{at}[{i}]"), depth + 1));
+                stack.push((item, at.index(i), depth + 1));
             }
         }
     }
@@ -213,29 +227,31 @@ fn is_pod_template(doc: &Document, node: NodeId) -> bool {
 #[derive(Clone, Copy)]
 struct Context<'a> {
     object: &'a Object,
+    item: Option<usize>,
     opted_out: bool,
 }
 
-fn push(out: &mut Vec<Site>, node: NodeId, path: String, ctx: Context) {
+fn push(out: &mut Vec<Site>, node: NodeId, path: FieldPath, ctx: Context) {
     out.push(Site {
         node,
         path,
+        item: ctx.item,
         object: ctx.object.clone(),
         opted_out: ctx.opted_out,
     });
 }
 
-fn container(doc: &Document, node: NodeId, path: &str, ctx: Context, out: &mut Vec<Site>) {
+fn container(doc: &Document, node: NodeId, path: &FieldPath, ctx: Context, out: &mut Vec<Site>) {
     for image in doc.get(node, "image") {
-        push(out, image, join(path, "image"), ctx);
+        push(out, image, path.key("image"), ctx);
     }
 }
 
-fn pod_spec(doc: &Document, spec: NodeId, path: &str, ctx: Context, out: &mut Vec<Site>) {
+fn pod_spec(doc: &Document, spec: NodeId, path: &FieldPath, ctx: Context, out: &mut Vec<Site>) {
     for field in CONTAINER_LISTS {
         for list in doc.get(spec, field) {
             for (i, &c) in doc.items(list).iter().enumerate() {
-                container(doc, c, &format!("{}[{i}]", join(path, field)), ctx, out);
+                container(doc, c, &path.key(field).index(i), ctx, out);
             }
         }
     }
@@ -244,12 +260,8 @@ fn pod_spec(doc: &Document, spec: NodeId, path: &str, ctx: Context, out: &mut Ve
         for (i, &volume) in doc.items(list).iter().enumerate() {
             for image in doc.get(volume, "image") {
                 for reference in doc.get(image, "reference") {
-                    push(
-                        out,
-                        reference,
-                        format!("{}[{i}].image.reference", join(path, "volumes")),
-                        ctx,
-                    );
+                    let at = path.key("volumes").index(i).key("image").key("reference");
+                    push(out, reference, at, ctx);
                 }
             }
         }
@@ -257,40 +269,37 @@ fn pod_spec(doc: &Document, spec: NodeId, path: &str, ctx: Context, out: &mut Ve
 }
 
 /// Every node a table path leads to from `root`, with its field path.
-fn resolve(doc: &Document, root: NodeId, path: &str, prefix: &str) -> Vec<(NodeId, String)> {
-    let mut here = vec![(root, prefix.to_string())];
+fn resolve(
+    doc: &Document,
+    root: NodeId,
+    path: &str,
+    prefix: &FieldPath,
+) -> Vec<(NodeId, FieldPath)> {
+    let mut here = vec![(root, prefix.clone())];
     for segment in path.split('.').filter(|s| !s.is_empty()) {
         let mut next = Vec::new();
         for (node, at) in here {
             if segment == "*" {
                 for &(k, v) in doc.pairs(node) {
                     if let Some(key) = doc.str(k) {
-                        next.push((v, join(&at, key)));
+                        next.push((v, at.key(key)));
                     }
                 }
             } else if let Some(key) = segment.strip_suffix("[]") {
                 for list in doc.get(node, key) {
                     for (i, &item) in doc.items(list).iter().enumerate() {
-                        next.push((item, format!("{}[{i}]", join(&at, key))));
+                        next.push((item, at.key(key).index(i)));
                     }
                 }
             } else {
                 for v in doc.get(node, segment) {
-                    next.push((v, join(&at, segment)));
+                    next.push((v, at.key(segment)));
                 }
             }
         }
         here = next;
     }
     here
-}
-
-fn join(base: &str, key: &str) -> String {
-    if base.is_empty() {
-        key.to_string()
-    } else {
-        format!("{base}.{key}")
-    }
 }
 
 #[cfg(test)]
@@ -308,7 +317,7 @@ mod tests {
         locator
             .sites(&docs[0])
             .into_iter()
-            .map(|s| (s.path, s.opted_out))
+            .map(|s| (s.path.to_string(), s.opted_out))
             .collect()
     }
 

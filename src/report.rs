@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::rules::Keep;
-use crate::{Image, Status};
+use crate::{FieldPath, Image, Status};
 
 /// One image field in the JSON report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,7 +20,7 @@ pub struct Entry<'a> {
     pub namespace: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<&'a str>,
-    pub path: &'a str,
+    pub path: &'a FieldPath,
     pub line: usize,
     pub column: usize,
     /// The image as written; null when the field is not a scalar.

@@ -32,7 +32,7 @@
 
 mod ecr;
 
-pub use ecr::{ecr_host, is_ecr_host, is_repository_name, validate_prefix};
+pub use ecr::{Invalid, ecr_host, is_ecr_host, is_repository_name, validate_prefix};
 
 use crate::reference::{self, ParseError};
 use std::borrow::Cow;
@@ -239,14 +239,11 @@ fn is_image_id(image: &str) -> bool {
 
 /// Checks that `registry` can head a rewritten image: images under it must
 /// parse with exactly this domain, or rewriting would not be idempotent.
-pub fn validate_registry(registry: &str) -> Result<(), String> {
+pub fn validate_registry(registry: &str) -> Result<(), Invalid> {
     let probe = format!("{registry}/a");
     match reference::parse(&probe) {
         Ok(r) if r.domain == registry && r.path == "a" => Ok(()),
-        _ => Err(format!(
-            "invalid registry {registry:?}: must be a registry host, like \
-             \"123456789012.dkr.ecr.eu-west-1.amazonaws.com\""
-        )),
+        _ => Err(Invalid::Registry(registry.to_string())),
     }
 }
 

@@ -277,6 +277,29 @@ pub struct WorkloadSpec {
     pub paths: Vec<PathSpec>,
 }
 
+/// A [`WorkloadSpec`] that cannot be used. `Display` is the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidWorkload {
+    NoKind,
+    NoPaths,
+    /// A path that is not dotted keys, `key[]` and `*`.
+    Path(String),
+}
+
+impl std::fmt::Display for InvalidWorkload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InvalidWorkload::NoKind => f.write_str("kind must not be empty"),
+            InvalidWorkload::NoPaths => f.write_str("paths must not be empty"),
+            InvalidWorkload::Path(p) => {
+                write!(f, "invalid path {p:?}: use dotted keys, `key[]` and `*`")
+            }
+        }
+    }
+}
+
+impl std::error::Error for InvalidWorkload {}
+
 /// One extra path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathSpec {
@@ -354,12 +377,12 @@ impl PathSpec {
 
 impl WorkloadSpec {
     /// Checks the kind and the path syntax.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidWorkload> {
         if self.kind.is_empty() {
-            return Err("kind must not be empty".into());
+            return Err(InvalidWorkload::NoKind);
         }
         if self.paths.is_empty() {
-            return Err("paths must not be empty".into());
+            return Err(InvalidWorkload::NoPaths);
         }
         for p in &self.paths {
             let bad = p.path().split('.').any(|seg| {
@@ -367,10 +390,7 @@ impl WorkloadSpec {
                 key.is_empty() || key.contains(['[', ']'])
             });
             if bad {
-                return Err(format!(
-                    "invalid path {:?}: use dotted keys, `key[]` and `*`",
-                    p.path()
-                ));
+                return Err(InvalidWorkload::Path(p.path().to_string()));
             }
         }
         Ok(())

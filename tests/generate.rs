@@ -681,7 +681,7 @@ fn example_application_names_the_plugin_and_its_parameters() {
     assert!(used.iter().all(|u| announced.contains(u)), "{announced:?}");
     // What the Application sets is what generate accepts.
     let json = serde_json::to_string(&source["parameters"]).unwrap();
-    let params = pullthrough::generate::Parameters::from_json(&json).unwrap();
+    let params = pullthrough::adapter::argocd::Parameters::from_json(&json).unwrap();
     assert_eq!(params.values_files, ["values-prod.yaml"]);
     assert!(params.enabled);
 }

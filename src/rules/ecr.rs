@@ -7,6 +7,50 @@
 //! (<https://github.com/awslabs/amazon-ecr-credential-helper>, `ecr-login/api/client.go`),
 //! written out by hand.
 
+/// A registry, prefix, account ID or region that cannot be used: the value
+/// as given. `Display` is the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    /// An ECR repository prefix that is not 2 to 30 characters long.
+    PrefixLength(String),
+    /// An ECR repository prefix that does not match ECR's pattern.
+    PrefixPattern(String),
+    /// An AWS account ID that is not 12 digits.
+    AccountId(String),
+    /// An AWS region that cannot be part of a registry host.
+    Region(String),
+    /// A registry that cannot head an image reference.
+    Registry(String),
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Invalid::PrefixLength(p) => write!(
+                f,
+                "invalid ECR repository prefix {p:?}: must be 2 to 30 characters long"
+            ),
+            Invalid::PrefixPattern(p) => write!(
+                f,
+                "invalid ECR repository prefix {p:?}: use lowercase letters and digits \
+                 with a single \".\", \"_\" or \"-\" between them, in \"/\"-separated parts, or ROOT"
+            ),
+            Invalid::AccountId(a) => write!(f, "invalid AWS account ID {a:?}: must be 12 digits"),
+            Invalid::Region(r) => write!(
+                f,
+                "invalid AWS region {r:?}: use letters, digits and \"-\", like \"eu-west-1\""
+            ),
+            Invalid::Registry(r) => write!(
+                f,
+                "invalid registry {r:?}: must be a registry host, like \
+                 \"123456789012.dkr.ecr.eu-west-1.amazonaws.com\""
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Invalid {}
+
 /// The registry domains ECR serves, after `<account>.dkr.ecr.<region>.`:
 /// commercial, China, EU sovereign cloud, dual-stack (`on.aws`) and the ISO
 /// partitions.
@@ -63,20 +107,15 @@ fn is_repository_pattern(name: &str) -> bool {
 /// A trailing `/` is always assumed, so `ecr-public/` means `ecr-public`.
 /// `ROOT` means no prefix: the cache repository is the upstream path itself
 /// (<https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-private-wildcards.html>).
-pub fn validate_prefix(prefix: &str) -> Result<(), String> {
+pub fn validate_prefix(prefix: &str) -> Result<(), Invalid> {
     if !(2..=30).contains(&prefix.len()) {
-        return Err(format!(
-            "invalid ECR repository prefix {prefix:?}: must be 2 to 30 characters long"
-        ));
+        return Err(Invalid::PrefixLength(prefix.to_string()));
     }
     let body = prefix.strip_suffix('/').unwrap_or(prefix);
     if prefix == "ROOT" || is_repository_pattern(body) {
         Ok(())
     } else {
-        Err(format!(
-            "invalid ECR repository prefix {prefix:?}: use lowercase letters and digits \
-             with a single \".\", \"_\" or \"-\" between them, in \"/\"-separated parts, or ROOT"
-        ))
+        Err(Invalid::PrefixPattern(prefix.to_string()))
     }
 }
 
@@ -88,11 +127,9 @@ pub fn validate_prefix(prefix: &str) -> Result<(), String> {
 /// The region must match the credential helper's `[a-zA-Z0-9][a-zA-Z0-9-_]*`
 /// and also be usable in an image reference's host, which rules out `_` and
 /// a trailing `-`: otherwise no runtime could parse the rewritten images.
-pub fn ecr_host(account_id: &str, region: &str) -> Result<String, String> {
+pub fn ecr_host(account_id: &str, region: &str) -> Result<String, Invalid> {
     if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "invalid AWS account ID {account_id:?}: must be 12 digits"
-        ));
+        return Err(Invalid::AccountId(account_id.to_string()));
     }
     let bytes = region.as_bytes();
     let region_ok = bytes.first().is_some_and(u8::is_ascii_alphanumeric)
@@ -101,9 +138,7 @@ pub fn ecr_host(account_id: &str, region: &str) -> Result<String, String> {
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || *b == b'-');
     if !region_ok {
-        return Err(format!(
-            "invalid AWS region {region:?}: use letters, digits and \"-\", like \"eu-west-1\""
-        ));
+        return Err(Invalid::Region(region.to_string()));
     }
     let suffix = PARTITION_SUFFIXES
         .iter()
@@ -224,11 +259,11 @@ mod tests {
             ],
         );
         assert_eq!(
-            validate_prefix("a").unwrap_err(),
+            validate_prefix("a").unwrap_err().to_string(),
             r#"invalid ECR repository prefix "a": must be 2 to 30 characters long"#
         );
         assert_eq!(
-            validate_prefix("Docker").unwrap_err(),
+            validate_prefix("Docker").unwrap_err().to_string(),
             r#"invalid ECR repository prefix "Docker": use lowercase letters and digits with a single ".", "_" or "-" between them, in "/"-separated parts, or ROOT"#
         );
     }
@@ -237,7 +272,7 @@ mod tests {
     fn hosts() {
         #[track_caller]
         fn host(account: &str, region: &str, want: Result<&str, &str>) {
-            let got = ecr_host(account, region);
+            let got = ecr_host(account, region).map_err(|e| e.to_string());
             assert_eq!(got.as_deref(), want.map_err(|e| e.to_string()).as_deref());
             if let Ok(h) = got {
                 assert!(is_ecr_host(&h), "{h:?}");
@@ -298,7 +333,11 @@ mod tests {
             format!(r#"invalid AWS region {r:?}: use letters, digits and "-", like "eu-west-1""#)
         };
         for bad in ["", "-eu", "eu-", "eu_west_1", "eu.west", "eu west"] {
-            assert_eq!(ecr_host(a, bad), Err(region(bad)), "{bad:?}");
+            assert_eq!(
+                ecr_host(a, bad).map_err(|e| e.to_string()),
+                Err(region(bad)),
+                "{bad:?}"
+            );
         }
     }
 

@@ -71,12 +71,15 @@ pub struct Document {
     pub root: Option<NodeId>,
 }
 
+/// How YAML spells null.
+fn is_null_spelling(value: &str) -> bool {
+    matches!(value, "" | "~" | "null" | "Null" | "NULL")
+}
+
 impl Scalar {
     /// A plain, untagged `null`, `~` or nothing: YAML's null.
     pub fn is_null(&self) -> bool {
-        self.style == ScalarStyle::Plain
-            && self.tag.is_none()
-            && matches!(self.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+        self.style == ScalarStyle::Plain && self.tag.is_none() && is_null_spelling(&self.value)
     }
 
     /// Kubernetes reads the scalar as a string: it is quoted, a block
@@ -102,6 +105,12 @@ impl Document {
     pub fn has_content(&self) -> bool {
         self.root
             .is_some_and(|r| !self.scalar(r).is_some_and(Scalar::is_null))
+    }
+
+    /// The node is a scalar spelt as null, however it is quoted: how the
+    /// hosts' config readers (kyaml) take `data: ""` or `results: null`.
+    pub fn spells_null(&self, id: NodeId) -> bool {
+        self.str(id).is_some_and(is_null_spelling)
     }
 
     /// The node with this id.

@@ -129,7 +129,7 @@ pub fn rewrite_invariants(input: &[u8], config: &Config) -> Option<Outcome> {
 }
 
 /// The input with the edits spliced in, by hand (not with `splice::apply`).
-pub fn splice(text: &str, edits: &[pullthrough::splice::Edit]) -> String {
+pub fn splice(text: &str, edits: &[pullthrough::Edit]) -> String {
     let mut out = String::new();
     let mut at = 0;
     for edit in edits {

@@ -41,6 +41,17 @@ impl Limits<'_> {
     }
 }
 
+/// A flag that SIGTERM (Argo CD's timeout, a pod shutdown) and SIGINT set,
+/// for [`Limits::cancel`]: the renderer's whole process group is then
+/// stopped and the run writes nothing.
+pub fn stop_on_signals() -> std::io::Result<std::sync::Arc<AtomicBool>> {
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, std::sync::Arc::clone(&stop))?;
+    }
+    Ok(stop)
+}
+
 /// What a successful run printed.
 #[derive(Debug)]
 pub(super) struct Output {

@@ -164,8 +164,8 @@ fn declared_dependencies(dir: &Path) -> Vec<serde_json::Value> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Tools;
     use super::*;
-    use crate::generate::Tools;
 
     #[test]
     fn release_names() {

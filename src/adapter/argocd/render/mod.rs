@@ -10,7 +10,6 @@
 
 mod exec;
 mod helm;
-mod params;
 mod plain;
 
 use std::ffi::{OsStr, OsString};
@@ -18,8 +17,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+pub use exec::stop_on_signals;
 pub use helm::{HelmOptions, release_name};
-pub use params::{ParamError, Parameters};
 
 /// What kind of app a directory holds, in the order Argo CD checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,31 +11,36 @@
 //! `kustomize.config.k8s.io/id`, …) and the `functionConfig` stay byte for
 //! byte.
 //!
-//! Settings come from the `functionConfig` (see [`config_settings`]); how they
-//! layer with flags and the environment is the caller's choice.
+//! The `ResourceList` is parsed once: its one document is both read for the
+//! `functionConfig` and rewritten. Results are tied to their image record
+//! ([`crate::Warning::image`]), so nothing here re-reads a path string.
+//!
+//! Settings come from the `functionConfig` (see
+//! [`super::kustomize::object_settings`]); how they layer with flags and the
+//! environment is [`crate::settings::Sources`]'.
 //!
 //! [KRM Functions Specification]: https://github.com/kubernetes-sigs/kustomize/blob/master/cmd/config/docs/api-conventions/functions-spec.md
 
+mod results;
+
 use serde::Serialize;
 
+use super::kustomize::object_settings;
+use crate::rewrite::Found;
 use crate::settings::{self, Settings};
 use crate::yaml::{self, Document, NodeId};
-use crate::{Config, Outcome};
+use crate::{Config, Image, Outcome};
 
 /// The `apiVersion`s of a `ResourceList` the specification allows.
 pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1beta1"];
-
-/// The `apiVersion` of the `PullThrough` configuration object.
-pub const CONFIG_API_VERSION: &str = "pullthrough.dev/v1alpha1";
-
-/// The kind of the `PullThrough` configuration object.
-pub const CONFIG_KIND: &str = "PullThrough";
 
 /// A `ResourceList` read from a function's input.
 #[derive(Debug)]
 pub struct ResourceList<'a> {
     text: &'a str,
     doc: Document,
+    /// The document's 0-based place in the stream (after empty ones).
+    index: usize,
 }
 
 /// One entry of `results`, as the specification (and kyaml's
@@ -128,17 +133,21 @@ impl<'a> ResourceList<'a> {
         if !text.contains("ResourceList") {
             return None;
         }
-        let mut docs = yaml::parse(text).ok()?;
         // Empty or null documents (a trailing `---`) do not count.
-        docs.retain(|d| d.root.is_some_and(|r| !d.str(r).is_some_and(is_null)));
+        let mut docs: Vec<(usize, Document)> = yaml::parse(text)
+            .ok()?
+            .into_iter()
+            .enumerate()
+            .filter(|(_, d)| d.root.is_some_and(|r| !d.spells_null(r)))
+            .collect();
         if docs.len() != 1 {
             return None;
         }
-        let doc = docs.pop()?;
+        let (index, doc) = docs.pop()?;
         let root = doc.root?;
         let api_version = doc.get_str(root, "apiVersion")?;
         (doc.get_str(root, "kind") == Some("ResourceList") && API_VERSIONS.contains(&api_version))
-            .then_some(ResourceList { text, doc })
+            .then_some(ResourceList { text, doc, index })
     }
 
     /// The settings the `functionConfig` gives; none when it is absent or
@@ -147,15 +156,15 @@ impl<'a> ResourceList<'a> {
         let root = self.root();
         match self.doc.get(root, "functionConfig").next() {
             Some(config) if self.doc.is_mapping(config) => {
-                config_settings(&self.doc, config, "functionConfig").map_err(Error::Settings)
+                object_settings(&self.doc, config, "functionConfig").map_err(Error::Settings)
             }
-            Some(config) if self.doc.str(config).is_some_and(is_null) => Ok(Settings::default()),
+            Some(config) if self.doc.spells_null(config) => Ok(Settings::default()),
             // A settings error like the others (exit 2): the configuration,
             // not the resources, is wrong.
-            Some(_) => Err(Error::Settings(settings::Error {
-                setting: "functionConfig".into(),
-                message: "expected an object (a ConfigMap or a PullThrough)".into(),
-            })),
+            Some(_) => Err(Error::Settings(settings::Error::invalid(
+                "functionConfig",
+                "expected an object (a ConfigMap or a PullThrough)",
+            ))),
             None => Ok(Settings::default()),
         }
     }
@@ -165,24 +174,19 @@ impl<'a> ResourceList<'a> {
     pub fn rewrite(&self, config: &Config) -> Result<Response, Error> {
         let root = self.root();
         if let Some(items) = self.doc.get(root, "items").next() {
-            let is_null = self.doc.str(items).is_some_and(is_null);
+            let is_null = self.doc.spells_null(items);
             if !is_null && !matches!(self.doc.node(items).kind, yaml::NodeKind::Sequence(_)) {
                 return Err(Error::Input("items: expected a list of objects".into()));
             }
         }
-        let outcome = crate::rewrite(self.text.as_bytes(), config)
-            .map_err(|e| Error::Input(e.to_string()))?;
+        // The one parse: the document read() kept is rewritten as it is.
+        let mut found = Found::default();
+        found.document(self.text, &self.doc, self.index, config);
+        let outcome = found.apply(self.text, 1);
         let results: Vec<Finding> = outcome
             .warnings
             .iter()
-            .map(|w| {
-                let current = outcome
-                    .images
-                    .iter()
-                    .find(|i| i.path == w.path && i.line == w.line)
-                    .and_then(|i| i.original.clone());
-                self.finding(Severity::Warning, w.message.clone(), &w.path, current)
-            })
+            .map(|w| self.finding(w.message.clone(), &outcome.images[w.image]))
             .collect();
         // The results go in with the image edits, in one splice of the
         // input: no second parse of the rewritten list.
@@ -220,26 +224,17 @@ impl<'a> ResourceList<'a> {
         self.doc.root.expect("read checked the root")
     }
 
-    /// A result about the field at `path` (`items[3].spec…`), naming its
-    /// item and the item's file.
-    fn finding(
-        &self,
-        severity: Severity,
-        message: String,
-        path: &str,
-        current_value: Option<String>,
-    ) -> Finding {
-        let item = path
-            .strip_prefix("items[")
-            .and_then(|rest| rest.split_once(']'))
-            .and_then(|(index, rest)| Some((index.parse::<usize>().ok()?, rest)));
-        let Some((index, rest)) = item else {
+    /// A warning result about `image`'s field, naming its item and the
+    /// item's file.
+    fn finding(&self, message: String, image: &Image) -> Finding {
+        let current_value = image.original.clone();
+        let Some(index) = image.item else {
             return Finding {
                 message,
-                severity,
+                severity: Severity::Warning,
                 resource_ref: None,
                 field: Some(Field {
-                    path: path.to_string(),
+                    path: image.path.to_string(),
                     current_value,
                 }),
                 file: None,
@@ -278,10 +273,11 @@ impl<'a> ResourceList<'a> {
         });
         Finding {
             message,
-            severity,
+            severity: Severity::Warning,
             resource_ref,
+            // The path within the item: `items[3].spec…` less `items[3]`.
             field: Some(Field {
-                path: rest.trim_start_matches('.').to_string(),
+                path: image.path.skip(2).to_string(),
                 current_value,
             }),
             file,
@@ -294,148 +290,6 @@ impl<'a> ResourceList<'a> {
             self.text,
             &mut [self.results_edit(results)?],
         ))
-    }
-
-    /// The edit that adds `results`: into an existing `results` list (or in
-    /// place of a null one), or as a new key at the top of the
-    /// `ResourceList`. Each result is one JSON flow mapping, so it reads the
-    /// same at any indentation. It never touches `items`, so it combines
-    /// with the rewrite's own edits.
-    fn results_edit(&self, results: &[Finding]) -> Result<crate::splice::Edit, Error> {
-        let (text, doc, root) = (self.text, &self.doc, self.root());
-        let json: Vec<String> = results
-            .iter()
-            .map(|r| serde_json::to_string(r).expect("JSON of plain data"))
-            .collect();
-        let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
-        let cannot = || Error::Input("cannot add results to this ResourceList layout".into());
-        let &(first_key, _) = doc.pairs(root).first().ok_or_else(cannot)?;
-        let root_start = doc.node(root).span.start;
-        let key_start = doc.node(first_key).span.start;
-        let null_results = doc.pairs(root).iter().find(|&&(k, v)| {
-            doc.str(k) == Some("results")
-                && doc.scalar(v).is_some_and(|s| {
-                    s.tag.is_none()
-                        && s.style == crate::yaml::ScalarStyle::Plain
-                        && matches!(s.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
-                })
-        });
-        if let Some(&(key, value)) = null_results {
-            // `results:`, `results: ~`, `results: null`: the value becomes
-            // the list; nothing else moves.
-            let key_end = doc.node(key).span.end;
-            let colon = key_end + text[key_end..].find(':').ok_or_else(cannot)?;
-            let value_end = doc.node(value).span.end.max(colon + 1);
-            let end = if text[colon + 1..value_end].contains(['\n', '\r']) {
-                colon + 1
-            } else {
-                value_end
-            };
-            return Ok(crate::splice::Edit {
-                span: colon..end,
-                text: format!(": [{}]", json.join(", ")),
-            });
-        }
-        let (at, insert) = match doc.get(root, "results").next() {
-            Some(list) => {
-                let start = doc.node(list).span.start;
-                if text[start..].starts_with('[') {
-                    let empty = doc.items(list).is_empty();
-                    let sep = if empty { "" } else { ", " };
-                    (start + 1, format!("{}{sep}", json.join(", ")))
-                } else if text[start..].starts_with('-') {
-                    let (line, indent) = line_indent(text, start).ok_or_else(cannot)?;
-                    let lines: String = json.iter().map(|j| format!("{indent}- {j}{nl}")).collect();
-                    (line, lines)
-                } else {
-                    return Err(Error::Input("results: expected a list of results".into()));
-                }
-            }
-            None if text[root_start..key_start].contains('{') => {
-                let brace = root_start + text[root_start..key_start].find('{').unwrap_or(0);
-                (brace + 1, format!("\"results\": [{}], ", json.join(", ")))
-            }
-            None => {
-                let (line, indent) = line_indent(text, key_start).ok_or_else(cannot)?;
-                let mut lines = format!("{indent}results:{nl}");
-                for j in &json {
-                    lines.push_str(&format!("{indent}- {j}{nl}"));
-                }
-                (line, lines)
-            }
-        };
-        Ok(crate::splice::Edit {
-            span: at..at,
-            text: insert,
-        })
-    }
-}
-
-/// Where the line holding byte `at` starts (after a BOM), and its
-/// indentation, when only spaces come before `at` on that line.
-fn line_indent(text: &str, at: usize) -> Option<(usize, &str)> {
-    let mut line = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    if text[line..].starts_with('\u{feff}') {
-        line += '\u{feff}'.len_utf8();
-    }
-    let indent = text.get(line..at)?;
-    indent.bytes().all(|b| b == b' ').then_some((line, indent))
-}
-
-fn is_null(value: &str) -> bool {
-    matches!(value, "" | "~" | "null" | "Null" | "NULL")
-}
-
-/// Settings from a configuration object: a `ConfigMap` whose `data` keys are
-/// the long option names (what `kpt fn eval --exec pullthrough -- key=value`
-/// sends), or a `pullthrough.dev/v1alpha1` `PullThrough` whose `spec` holds
-/// the camelCase settings of a rules file. `source` names the object in
-/// errors (`functionConfig`, a file path).
-pub fn config_settings(
-    doc: &Document,
-    object: NodeId,
-    source: &str,
-) -> Result<Settings, settings::Error> {
-    let error = |message: String| settings::Error {
-        setting: source.to_string(),
-        message,
-    };
-    let api_version = doc.get_str(object, "apiVersion").unwrap_or_default();
-    let kind = doc.get_str(object, "kind").unwrap_or_default();
-    match (api_version, kind) {
-        ("v1", "ConfigMap") => {
-            let Some(data) = doc.get(object, "data").next() else {
-                return Ok(Settings::default());
-            };
-            if doc.str(data).is_some_and(is_null) {
-                return Ok(Settings::default());
-            }
-            if !doc.is_mapping(data) {
-                return Err(error("data: expected a mapping of strings".into()));
-            }
-            let mut pairs = Vec::new();
-            for &(k, v) in doc.pairs(data) {
-                let key = doc.str(k).unwrap_or_default();
-                let value = doc
-                    .str(v)
-                    .ok_or_else(|| error(format!("data.{key}: expected a string")))?;
-                pairs.push((key, value));
-            }
-            Settings::from_pairs(pairs).map_err(|e| settings::Error {
-                setting: format!("{source}.data.{}", e.setting),
-                message: e.message,
-            })
-        }
-        (CONFIG_API_VERSION, CONFIG_KIND) => {
-            let object = yaml::to_json_at(doc, object);
-            match object.get("spec") {
-                None | Some(serde_json::Value::Null) => Ok(Settings::default()),
-                Some(spec) => Settings::from_json(spec.clone(), &format!("{source}.spec")),
-            }
-        }
-        _ => Err(error(format!(
-            "expected a v1 ConfigMap or a {CONFIG_API_VERSION} {CONFIG_KIND}, got {api_version:?} {kind:?}"
-        ))),
     }
 }
 

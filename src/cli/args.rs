@@ -1,0 +1,294 @@
+//! The command line: clap's definitions of every command and flag, and the
+//! settings layer the flags give.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use pullthrough::settings::{self, RuleList, Settings, Sources};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success, including nothing to rewrite and a closed stdout (`| head`)
+  1  the input could not be processed: invalid YAML, invalid UTF-8, unreadable file;
+     generate: a renderer failed, timed out or was stopped by SIGTERM, or nothing rendered
+  2  usage or configuration error: bad flag, missing registry, invalid prefix, rule or rules file
+  3  --check found images that would be rewritten
+
+Settings precedence: flags, then environment variables, then a KRM functionConfig or the kustomize
+plugin's config, then --rules-from, then --config, then defaults.
+
+Hosts: a ResourceList on stdin (kustomize, kpt) is answered as a KRM function; run as
+.../PullThrough CONFIG it is kustomize's legacy exec plugin.";
+
+/// Rewrite Docker Hub (and other upstream) images in rendered Kubernetes
+/// manifests to an Amazon ECR pull-through cache, changing nothing else.
+///
+/// Reads a YAML or JSON stream from stdin, or from each FILE in order, and
+/// writes the same stream to stdout with image references rewritten.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pullthrough",
+    version,
+    after_help = EXIT_CODES,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the distinct upstream images and their cache references (to warm
+    /// the cache, or to set up ECR repository creation templates).
+    Images(ImagesArgs),
+    /// Render an Argo CD app (kustomization, Helm chart or plain files) and
+    /// rewrite it: the config management plugin's generate command.
+    Generate(GenerateArgs),
+}
+
+impl Cli {
+    /// Where messages and the report go, whichever the command.
+    pub fn output(&self) -> &OutputArgs {
+        match &self.command {
+            None => &self.run.output,
+            Some(Command::Images(args)) => &args.output,
+            Some(Command::Generate(args)) => &args.output,
+        }
+    }
+}
+
+/// Arguments of a rewrite (the default command).
+#[derive(Debug, ClapArgs)]
+pub struct RunArgs {
+    /// Files to read in order (`-` is stdin); stdin when none.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Write nothing on stdout; list what would change on stderr; exit 3 if
+    /// anything would be rewritten.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ImagesArgs {
+    /// Files to read in order (`-` is stdin); stdin when none.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Print a JSON array of {"image", "cache"} objects instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags that set [`Settings`]; each also reads an environment variable.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct SettingsArgs {
+    /// Cache registry host, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com.
+    #[arg(long, env = "PULLTHROUGH_REGISTRY", value_name = "HOST")]
+    registry: Option<String>,
+
+    /// AWS account ID (12 digits) to build the ECR host from, with --region.
+    #[arg(long, env = "PULLTHROUGH_ACCOUNT_ID", value_name = "ID")]
+    account_id: Option<String>,
+
+    /// AWS region to build the ECR host from [env: AWS_REGION, AWS_DEFAULT_REGION].
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+
+    /// ECR repository prefix of the Docker Hub pull-through cache rule [default: docker-hub].
+    #[arg(long, env = "PULLTHROUGH_DOCKER_HUB_PREFIX", value_name = "PREFIX")]
+    docker_hub_prefix: Option<String>,
+
+    /// Another upstream: images on HOST go to the cache prefix PREFIX
+    /// (e.g. quay.io=quay). Repeatable; the variable is comma-separated.
+    #[arg(
+        long = "rule",
+        env = "PULLTHROUGH_RULES",
+        value_name = "HOST=PREFIX",
+        value_delimiter = ','
+    )]
+    rules: Vec<String>,
+
+    /// Annotation that opts an object or pod template out when set to
+    /// "disabled" [default: idp.jppol.dk/ecr-pull-through-cache].
+    #[arg(long, env = "PULLTHROUGH_OPT_OUT_ANNOTATION", value_name = "KEY")]
+    opt_out_annotation: Option<String>,
+
+    /// Image glob never rewritten, matched as written and in canonical form
+    /// (e.g. 'docker.io/library/*'). Repeatable; the variable is comma-separated.
+    #[arg(
+        long,
+        env = "PULLTHROUGH_EXCLUDE",
+        value_name = "GLOB",
+        value_delimiter = ','
+    )]
+    exclude: Vec<String>,
+
+    /// Do not look for pod templates in kinds the workload table does not know.
+    #[arg(long)]
+    no_generic: bool,
+
+    /// Rules file (YAML): registry, prefixes, rules, exclude, workloads.
+    #[arg(long, env = "PULLTHROUGH_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// The JSON of `aws ecr describe-pull-through-cache-rules`: rewrite
+    /// exactly for the cache rules that exist.
+    #[arg(long, env = "PULLTHROUGH_RULES_FROM", value_name = "FILE")]
+    rules_from: Option<PathBuf>,
+}
+
+impl SettingsArgs {
+    /// Every settings source of a rewrite: these flags (and the variables
+    /// that stand for them) over `host` (a KRM functionConfig, the kustomize
+    /// plugin's config) over the `--rules-from` and `--config` files, with
+    /// the ambient region from `var`.
+    pub fn sources(
+        &self,
+        host: Settings,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Sources, settings::Error> {
+        let flags = self.flags(&var)?;
+        let sources = Sources {
+            flags,
+            host,
+            ambient_region: settings::ambient_region(&var),
+            ..Sources::default()
+        };
+        sources.read_files(self.rules_from.as_deref(), self.config.as_deref())
+    }
+
+    /// The settings the flags give. Values are trimmed, and an empty one
+    /// (`PULLTHROUGH_RULES=`) counts as unset.
+    fn flags(&self, var: &impl Fn(&str) -> Option<String>) -> Result<Settings, settings::Error> {
+        let one = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let list = |l: &[String]| -> Vec<String> {
+            l.iter()
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let (rules, exclude) = (list(&self.rules), list(&self.exclude));
+        Ok(Settings {
+            registry: one(&self.registry),
+            account_id: one(&self.account_id),
+            // Only an explicit --region here: AWS_REGION is ambient (EKS sets
+            // it in many pods), so it only fills in below every source.
+            region: one(&self.region),
+            docker_hub_prefix: one(&self.docker_hub_prefix),
+            docker_hub: None,
+            rules: (!rules.is_empty()).then(|| RuleList::Joined(rules.join(","))),
+            opt_out_annotation: one(&self.opt_out_annotation),
+            exclude: (!exclude.is_empty()).then_some(exclude),
+            workloads: None,
+            // --no-generic, else PULLTHROUGH_GENERIC (true or false).
+            generic: if self.no_generic {
+                Some(false)
+            } else {
+                Settings::from_env(var, "PULLTHROUGH_", false)?.generic
+            },
+        })
+    }
+}
+
+/// Where messages and the report go.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct OutputArgs {
+    /// Print no warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Write a JSON report of every image seen to FILE.
+    #[arg(long, env = "PULLTHROUGH_REPORT", value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Append warnings and errors to FILE, timestamped (Helm 4 discards a
+    /// post-renderer's stderr).
+    #[arg(long, env = "PULLTHROUGH_LOG", value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+/// Arguments of `pullthrough generate`.
+#[derive(Debug, ClapArgs)]
+pub struct GenerateArgs {
+    /// The app directory.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Succeed with empty output when the app renders no objects (with
+    /// auto-prune, Argo CD then deletes all of the app's resources).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Time the renderers may take in all, then the one running is killed:
+    /// seconds, or with a unit (500ms, 45s, 2m); 0 for no limit. Keep it
+    /// below Argo CD's repo-server timeout (60 s by default).
+    #[arg(long, env = "PULLTHROUGH_TIMEOUT", value_name = "DURATION", default_value = "45s", value_parser = parse_timeout)]
+    pub timeout: Duration,
+    /// The repository root, which symlinks and values files must not leave
+    /// [default: DIR less $ARGOCD_APP_SOURCE_PATH, else DIR].
+    #[arg(long, value_name = "DIR")]
+    pub repo_root: Option<PathBuf>,
+    /// The platform's rules file (YAML), under its PULLTHROUGH_* variables.
+    #[arg(long, env = "PULLTHROUGH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The JSON of `aws ecr describe-pull-through-cache-rules`, under the
+    /// PULLTHROUGH_* variables and over --config.
+    #[arg(long, env = "PULLTHROUGH_RULES_FROM", value_name = "FILE")]
+    pub rules_from: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `45`, `45s`, `500ms`, `2m`; `0` (no limit) is zero.
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration like 45s, got {s:?}"))?;
+    let seconds = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("unknown unit {unit:?} (expected ms, s or m)")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("{s:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts() {
+        let secs = |s| parse_timeout(s).map(|d| d.as_secs_f64());
+        assert_eq!(secs("45"), Ok(45.0));
+        assert_eq!(secs("45s"), Ok(45.0));
+        assert_eq!(secs("500ms"), Ok(0.5));
+        assert_eq!(secs("2m"), Ok(120.0));
+        assert_eq!(secs("0"), Ok(0.0));
+        assert!(secs("-1").is_err());
+        assert!(secs("soon").is_err());
+        assert!(secs("5h").is_err());
+    }
+}

@@ -1,0 +1,170 @@
+//! The binary: the command line and the environment in, the library's
+//! results out on stdout, stderr, the report and the log, and the exit code.
+//! [`Failure::exit`] is the one map from an error's kind to its exit code.
+//!
+//! | module       | its one job                                         |
+//! |--------------|-----------------------------------------------------|
+//! | [`args`]     | clap's definitions; the settings layer of the flags |
+//! | [`filter`]   | the pipe, `--check` and `images`                    |
+//! | [`krm`]      | answering a KRM function's `ResourceList`            |
+//! | [`generate`] | `pullthrough generate`, for Argo CD                  |
+//! | [`output`]   | stdout, warnings, the report and the log file        |
+
+mod args;
+mod filter;
+mod generate;
+mod krm;
+mod output;
+
+use std::fmt;
+use std::process::ExitCode;
+
+use clap::Parser;
+use pullthrough::adapter::argocd::{ParamError, render};
+use pullthrough::adapter::{self, kustomize};
+use pullthrough::settings::{self, ErrorKind};
+use pullthrough::yaml;
+
+use args::{Cli, Command};
+
+/// The exit-code table. Clap exits with 2 on its own usage errors, which
+/// matches `Usage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    Input = 1,
+    Usage = 2,
+    CheckFound = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Why a run failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// A setting cannot be used; `hint` says where else this host takes a
+    /// registry from.
+    Settings(settings::Error, Option<&'static str>),
+    /// An Argo CD plugin parameter cannot be used.
+    Parameters(ParamError),
+    /// A stream (a file, stdin, a rendered part) is not valid YAML or UTF-8.
+    Stream {
+        name: Option<String>,
+        error: yaml::Error,
+    },
+    /// A KRM `ResourceList` cannot be answered.
+    Krm(adapter::krm::Error),
+    /// `generate`: a renderer failed.
+    Render(render::Error),
+    /// A file or stream cannot be read or written: `what` names it.
+    Io { what: String, error: std::io::Error },
+    /// `generate` with the cache off: a rendered part is not UTF-8.
+    NotUtf8 { name: String },
+    /// `generate`: the app rendered no manifests.
+    Empty { what: &'static str, dir: String },
+    /// `generate`: SIGTERM or SIGINT came after rendering.
+    Stopped,
+    /// A bug: a panic, caught.
+    Internal(String),
+}
+
+impl Failure {
+    /// The exit code of each kind of failure.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Failure::Settings(..)
+            | Failure::Parameters(_)
+            | Failure::Krm(adapter::krm::Error::Settings(_)) => Exit::Usage,
+            Failure::Stream { .. }
+            | Failure::Krm(_)
+            | Failure::Render(_)
+            | Failure::Io { .. }
+            | Failure::NotUtf8 { .. }
+            | Failure::Empty { .. }
+            | Failure::Stopped
+            | Failure::Internal(_) => Exit::Input,
+        }
+    }
+
+    fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Failure {
+        let what = what.into();
+        move |error| Failure::Io { what, error }
+    }
+}
+
+impl From<settings::Error> for Failure {
+    fn from(e: settings::Error) -> Failure {
+        Failure::Settings(e, None)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Settings(e, Some(hint)) if e.kind == ErrorKind::NoRegistry => {
+                write!(f, "{e} ({hint})")
+            }
+            Failure::Settings(e, _) => e.fmt(f),
+            Failure::Parameters(e) => e.fmt(f),
+            Failure::Stream { name, error } => write!(f, "{}{error}", output::at(name.as_deref())),
+            Failure::Krm(e) => e.fmt(f),
+            Failure::Render(e) => e.fmt(f),
+            Failure::Io { what, error } => write!(f, "{what}: {error}"),
+            Failure::NotUtf8 { name } => write!(f, "{name}: not valid UTF-8"),
+            Failure::Empty { what, dir } => write!(
+                f,
+                "the app ({what} in {dir}) rendered no manifests; refusing empty output, which \
+                 Argo CD would sync as an app with no objects (pass --allow-empty if that is meant)"
+            ),
+            Failure::Stopped => f.write_str("terminated by a signal; nothing written"),
+            Failure::Internal(panic) => write!(f, "internal error, please report it: {panic}"),
+        }
+    }
+}
+
+/// The message of the last panic, for the error line.
+static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+pub fn main() -> ExitCode {
+    let (argv, plugin_config) = kustomize::legacy_plugin(std::env::args_os().collect());
+    let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| {
+        if e.use_stderr() {
+            let _ = output::log(output::log_from_env().as_deref(), &[output::usage_line(&e)]);
+        }
+        e.exit()
+    });
+    // A bug must not end in a panic's exit code 101 (hosts treat codes of
+    // 100 and more as crashes): it is an error like any other, exit 1.
+    std::panic::set_hook(Box::new(|info| {
+        *PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(info.to_string());
+    }));
+    let result = std::panic::catch_unwind(|| match &cli.command {
+        None => kustomize::plugin_settings(plugin_config.as_deref())
+            .map_err(Failure::from)
+            .and_then(|layer| filter::run(&cli.run, layer)),
+        Some(Command::Images(args)) => filter::images(args),
+        Some(Command::Generate(args)) => generate::generate(args),
+    })
+    .unwrap_or_else(|_| {
+        let panic = PANIC.lock().unwrap_or_else(|e| e.into_inner()).take();
+        Err(Failure::Internal(panic.unwrap_or_default()))
+    });
+    match result {
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            let line = format!("pullthrough: error: {failure}");
+            eprintln!("{line}");
+            let _ = output::log(cli.output().log.as_deref(), &[line]);
+            failure.exit().into()
+        }
+    }
+}
+
+/// The process environment, as the library's sources read it.
+pub fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
