@@ -48,6 +48,8 @@ pub mod rules;
 pub mod settings;
 mod splice;
 pub mod stream;
+#[cfg(test)]
+mod testing;
 mod workload;
 pub mod yaml;
 

@@ -1,6 +1,6 @@
 //! The real binary: flags, environment, exit codes, stdout discipline.
 
-use crate::util::{REGISTRY, command, run, run_cmd};
+use crate::kit::run::{REGISTRY, command, run, run_cmd};
 
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: nginx}]\n";
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use pullthrough::yaml;
 use serde_json::{Value, json};
 
-use crate::util::{REGISTRY, on_path, root, tool};
+use crate::kit::run::{REGISTRY, command, on_path, root, run_cmd, tool};
 
 const PLATFORM_REGISTRY: &str = REGISTRY;
 
@@ -684,4 +684,55 @@ fn example_application_names_the_plugin_and_its_parameters() {
     let params = pullthrough::adapter::argocd::Parameters::from_json(&json).unwrap();
     assert_eq!(params.values_files, ["values-prod.yaml"]);
     assert!(params.enabled);
+}
+
+#[test]
+fn generate_refuses_a_chart_with_a_link_out_of_the_repository() {
+    let repo = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "s3cret").unwrap();
+    let chart = repo.path().join("apps/c");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {leak: {{ .Files.Get \"leak.txt\" | quote }}}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), chart.join("leak.txt")).unwrap();
+    let generate = || {
+        let root = repo.path().to_str().unwrap();
+        let mut cmd = command(&["generate", "--repo-root", root, chart.to_str().unwrap()]);
+        cmd.env("PULLTHROUGH_REGISTRY", REGISTRY);
+        run_cmd(cmd, b"")
+    };
+    let out = generate();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("leads out of the repository"),
+        "{}",
+        out.stderr
+    );
+    // A file:// dependency outside the repository too.
+    std::fs::remove_file(chart.join("leak.txt")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        format!(
+            "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n- name: d\n  version: 0.1.0\n  repository: file://{}\n",
+            outside.path().display()
+        ),
+    )
+    .unwrap();
+    let out = generate();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("leads out of the repository"),
+        "{}",
+        out.stderr
+    );
 }

@@ -2,7 +2,7 @@
 //! a message and an empty stdout; never a crash, a signal or an exit code of
 //! 100 or more.
 
-use crate::util::{REGISTRY, Run, run};
+use crate::kit::run::{REGISTRY, Run, run};
 
 /// Runs the binary on `input` and checks the safe-failure contract.
 #[track_caller]
@@ -151,9 +151,9 @@ fn a_stream_without_a_final_line_break_inside_a_block_scalar() {
 
 #[test]
 fn every_truncation_of_a_golden_file_is_handled() {
-    use pullthrough::{Config, rewrite, rules::Rules};
-    let config = Config::new(Rules::new(REGISTRY.into(), "docker-hub".into()));
-    let path = crate::util::root().join("testdata/rewrite/quoted-and-block-scalars.yaml");
+    use pullthrough::rewrite;
+    let config = crate::kit::config();
+    let path = crate::kit::run::root().join("testdata/rewrite/quoted-and-block-scalars.yaml");
     let bytes = std::fs::read(path).unwrap();
     for end in 0..=bytes.len() {
         let input = &bytes[..end];
@@ -196,7 +196,8 @@ fn sigterm_during_generate_stops_the_renderers_and_writes_nothing() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut cmd = crate::util::command(&["generate", "--timeout", "50s", app.to_str().unwrap()]);
+    let mut cmd =
+        crate::kit::run::command(&["generate", "--timeout", "50s", app.to_str().unwrap()]);
     cmd.env("PATH", path)
         .env("PULLTHROUGH_REGISTRY", REGISTRY)
         .stdin(Stdio::null())
@@ -232,7 +233,10 @@ fn sigterm_during_generate_stops_the_renderers_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("terminated by a signal"));
     std::thread::sleep(Duration::from_millis(200));
     for pid in std::fs::read_to_string(&pids).unwrap().lines() {
-        assert!(!crate::util::alive(pid), "renderer process {pid} survived");
+        assert!(
+            !crate::kit::run::alive(pid),
+            "renderer process {pid} survived"
+        );
     }
 }
 
@@ -240,7 +244,7 @@ fn sigterm_during_generate_stops_the_renderers_and_writes_nothing() {
 fn a_200_mb_stream_in_at_most_three_times_its_size() {
     use std::io::{Read, Write};
     use std::process::Stdio;
-    let corpus = crate::util::files(&crate::util::root().join("testdata/corpus"));
+    let corpus = crate::kit::run::files(&crate::kit::run::root().join("testdata/corpus"));
     let mut chunk = Vec::new();
     for path in corpus {
         chunk.extend_from_slice(b"---\n");
@@ -248,7 +252,7 @@ fn a_200_mb_stream_in_at_most_three_times_its_size() {
     }
     let copies = 200_000_000 / chunk.len() + 1;
     let size = chunk.len() * copies;
-    let mut child = crate::util::command(&["--registry", REGISTRY, "--quiet"])
+    let mut child = crate::kit::run::command(&["--registry", REGISTRY, "--quiet"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -16,7 +16,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::util::{REGISTRY, on_path, root, run, tool};
+use crate::kit::run::{REGISTRY, on_path, root, run, tool};
 
 /// The Docker Hub images of the fixtures, as the cache serves them.
 fn cached(image: &str) -> String {
@@ -589,8 +589,8 @@ functionConfig:
 /// default, and whoever runs the host can override it.
 #[test]
 fn function_config_layers_under_environment_and_flags() {
-    use crate::util::{command, run_cmd};
-    let image = |out: &crate::util::Run| {
+    use crate::kit::run::{command, run_cmd};
+    let image = |out: &crate::kit::run::Run| {
         assert_eq!(out.code, 0, "{}", out.stderr);
         let text = out.stdout();
         text.lines()
@@ -660,7 +660,7 @@ fn legacy_plugin_mode_from_the_file_name() {
     let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: nginx}]\n";
     let mut cmd = Command::new(&plugin);
     cmd.arg(&config);
-    let out = crate::util::run_cmd(cmd, pod.as_bytes());
+    let out = crate::kit::run::run_cmd(cmd, pod.as_bytes());
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         out.stdout(),
@@ -669,7 +669,7 @@ fn legacy_plugin_mode_from_the_file_name() {
             &format!("image: {}", cached("library/nginx"))
         )
     );
-    let out = crate::util::run_cmd(Command::new(&plugin), pod.as_bytes());
+    let out = crate::kit::run::run_cmd(Command::new(&plugin), pod.as_bytes());
     assert_eq!(out.code, 2);
     assert!(
         out.stderr
@@ -696,9 +696,9 @@ fn log_appends_warnings_and_errors() {
     let out = run(&["--log", log_arg], pod.as_bytes());
     assert_eq!(out.code, 2);
     // A usage error comes before the flags are read: PULLTHROUGH_LOG.
-    let mut cmd = crate::util::command(&["--bogus"]);
+    let mut cmd = crate::kit::run::command(&["--bogus"]);
     cmd.env("PULLTHROUGH_LOG", &log);
-    assert_eq!(crate::util::run_cmd(cmd, pod.as_bytes()).code, 2);
+    assert_eq!(crate::kit::run::run_cmd(cmd, pod.as_bytes()).code, 2);
     let text = fs::read_to_string(&log).unwrap();
     let lines: Vec<_> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");

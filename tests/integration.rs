@@ -1,6 +1,6 @@
-//! The one integration test binary (one link step, shared helpers).
+//! The one integration test binary (one link step, one test kit: `kit/`).
 
-mod util;
+mod kit;
 
 /// Flags, exit codes and messages of the real binary.
 mod cli;
@@ -12,13 +12,19 @@ mod hostile;
 mod hosts;
 /// Byte-preservation invariants over every corpus chart and golden file.
 mod invariants;
+/// A KRM function's answer: results in every layout, failures as results.
+mod krm;
 /// Property tests (proptest): generated manifests and mutated golden files.
 mod properties;
 /// One test per fuzzing or property-test finding.
 mod regression;
-/// Rules file, precedence, --report, --check and `images`.
+/// --report, --check, `images`, and the warnings for values left as written.
 mod reports;
+/// The rules file, --rules-from, the environment and precedence.
+mod settings;
 /// Golden files in testdata/: the diff and the warnings, as snapshots.
 mod snapshots;
+/// Several files as one output stream.
+mod streams;
 /// The image-reference vectors of ../shared/vectors, row by row.
 mod vectors;

@@ -1,5 +1,5 @@
 //! Property tests: generated manifests and mutated golden files keep the
-//! invariants of [`check`] (the ones the fuzz targets check too): no panic;
+//! invariants of [`crate::kit::invariants`] (the ones the fuzz targets check too): no panic;
 //! when the input parses, the output parses and reads the same except at the
 //! edits, bytes outside the edits are identical, a second run changes
 //! nothing. Generated manifests also check where images are found and what
@@ -7,8 +7,6 @@
 //!
 //! `PROPTEST_CASES=10000 cargo test --test integration properties` runs
 //! longer.
-
-pub mod check;
 
 use std::sync::LazyLock;
 
@@ -18,7 +16,7 @@ use proptest::test_runner::Config as Cases;
 use pullthrough::Status;
 use pullthrough::rules::Decision;
 
-use crate::util::{files, root};
+use crate::kit::run::{files, root};
 
 /// Proptest's defaults (256 cases, `PROPTEST_CASES` overrides), without
 /// failure files: a finding becomes a test in `tests/regression.rs`.
@@ -730,9 +728,9 @@ proptest! {
     /// opted-out object, and CRLF giving the same output as LF.
     #[test]
     fn generated_manifests(stream in stream()) {
-        let config = check::config();
+        let config = crate::kit::invariants::config();
         let text = stream.text();
-        let out = check::rewrite_invariants(text.as_bytes(), &config);
+        let out = crate::kit::invariants::rewrite_invariants(text.as_bytes(), &config);
         if !stream.exact() {
             return Ok(());
         }
@@ -971,7 +969,7 @@ proptest! {
         for m in &mutations {
             apply(&mut text, m);
         }
-        check::rewrite_invariants(&text, &check::config());
+        crate::kit::invariants::rewrite_invariants(&text, &crate::kit::invariants::config());
     }
 
     /// Only images replaced, in a golden file that stays valid YAML: every
@@ -985,13 +983,13 @@ proptest! {
         for (n, image, style) in replacements {
             apply(&mut text, &Mutation::Image(n, image, style));
         }
-        check::rewrite_invariants(&text, &check::config());
+        crate::kit::invariants::rewrite_invariants(&text, &crate::kit::invariants::config());
     }
 
     /// The reference parser and the rules on generated strings.
     #[test]
     fn references(input in image()) {
-        check::reference_invariants(&input, &check::rules());
+        crate::kit::invariants::reference_invariants(&input, &crate::kit::invariants::rules());
     }
 }
 
@@ -1011,7 +1009,7 @@ proptest! {
         doc in doc(),
     ) {
         let plain = doc.text();
-        let config = check::config();
+        let config = crate::kit::invariants::config();
         let Some(alone) = pullthrough::rewrite(plain.as_bytes(), &config).ok() else {
             return Ok(());
         };
@@ -1022,7 +1020,7 @@ proptest! {
         let count = (target - head.len() - "\n---\n".len()) / filler.len();
         let padding = format!("{head}{}\n---\n", filler.repeat(count));
         let text = format!("{padding}{plain}");
-        let out = check::rewrite_invariants(text.as_bytes(), &config).expect("padded stream parses");
+        let out = crate::kit::invariants::rewrite_invariants(text.as_bytes(), &config).expect("padded stream parses");
         let shifted: Vec<_> = alone
             .edits
             .iter()

@@ -4,7 +4,7 @@
 
 use pullthrough::rewrite;
 
-use crate::properties::check::{config, rewrite_invariants};
+use crate::kit::invariants::{config, rewrite_invariants};
 
 /// A Pod whose only image is written `image:` + `value`, with no line
 /// break at the end of the stream.

@@ -3,7 +3,7 @@
 //! input to output. A first line `# pullthrough-args: …` adds arguments.
 //! Review changes with `cargo insta review`.
 
-use crate::util::{REGISTRY, diff, run};
+use crate::kit::run::{REGISTRY, diff, run};
 
 fn args_of(input: &str) -> Vec<String> {
     let mut args = vec!["--registry".to_string(), REGISTRY.to_string()];

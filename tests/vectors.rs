@@ -4,20 +4,9 @@
 //!
 //! Every row is checked and all failures are reported together.
 
-use pullthrough::rules::{Decision, Keep, Note, Rules, Upstream, is_ecr_host};
+use pullthrough::rules::{Decision, Keep, Note, Rules, is_ecr_host};
 
-const REGISTRY: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
-
-fn rules() -> Rules {
-    let mut rules = Rules::new(REGISTRY.to_string(), "docker-hub".to_string());
-    rules.upstreams.extend([
-        Upstream::verbatim(&["quay.io"], "quay"),
-        Upstream::verbatim(&["ghcr.io"], "ghcr"),
-        Upstream::verbatim(&["registry.k8s.io"], "k8s"),
-        Upstream::verbatim(&["public.ecr.aws"], "ecr-public"),
-    ]);
-    rules
-}
+use crate::kit::{REGISTRY, rules};
 
 /// One row: `input`, `expected`, `rule_note`, `source`.
 struct Row {

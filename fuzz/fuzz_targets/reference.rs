@@ -1,7 +1,7 @@
 //! The reference parser and the rules on arbitrary strings: no panic; the
 //! canonical form of a reference parses back to it; tag and digest are
 //! substrings of the input; a rewritten image is left alone the second time
-//! (see `tests/properties/check.rs`).
+//! (see `tests/kit/invariants.rs`).
 
 #![no_main]
 
@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use libfuzzer_sys::fuzz_target;
 use pullthrough::rules::Rules;
 
-#[path = "../../tests/properties/check.rs"]
+#[path = "../../tests/kit/invariants.rs"]
 mod check;
 
 static RULES: LazyLock<Rules> = LazyLock::new(check::rules);

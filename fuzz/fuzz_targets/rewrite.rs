@@ -1,6 +1,6 @@
 //! The whole filter on arbitrary bytes: no panic; when the input is accepted,
 //! the output parses, bytes outside the edits are unchanged, and a second run
-//! changes nothing (see `tests/properties/check.rs`).
+//! changes nothing (see `tests/kit/invariants.rs`).
 //!
 //! A panic inside libyaml-safer (a dependency bug, see the README's
 //! "Fuzzing") is printed once per source location on stderr and the input is
@@ -15,7 +15,7 @@ use std::sync::{LazyLock, Mutex, Once};
 use libfuzzer_sys::fuzz_target;
 use pullthrough::Config;
 
-#[path = "../../tests/properties/check.rs"]
+#[path = "../../tests/kit/invariants.rs"]
 mod check;
 
 static CONFIG: LazyLock<Config> = LazyLock::new(check::config);

@@ -308,6 +308,10 @@ mod tests {
         .unwrap()
     }
 
+    fn settings_of(list: &str) -> Result<Settings, Error> {
+        ResourceList::read(list.as_bytes()).unwrap().settings()
+    }
+
     #[test]
     fn detects_only_resource_lists() {
         let list = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n";
@@ -326,35 +330,23 @@ mod tests {
     #[test]
     fn config_map_and_pull_through_give_settings() {
         let cm = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  data: {registry: r.example.com, docker-hub-prefix: hub, generic: 'false'}\n";
-        let s = ResourceList::read(cm.as_bytes())
-            .unwrap()
-            .settings()
-            .unwrap();
+        let s = settings_of(cm).unwrap();
         assert_eq!(s.registry.as_deref(), Some("r.example.com"));
         assert_eq!(s.docker_hub_prefix.as_deref(), Some("hub"));
         assert_eq!(s.generic, Some(false));
         let pt = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: pullthrough.dev/v1alpha1\n  kind: PullThrough\n  metadata: {name: x}\n  spec:\n    registry: r.example.com\n    rules: [quay.io=quay]\n";
-        let s = ResourceList::read(pt.as_bytes())
-            .unwrap()
-            .settings()
-            .unwrap();
+        let s = settings_of(pt).unwrap();
         assert_eq!(s.registry.as_deref(), Some("r.example.com"));
         assert!(s.rules.is_some());
         let empty = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: function-input}, data: {}}\n";
-        let s = ResourceList::read(empty.as_bytes())
-            .unwrap()
-            .settings()
-            .unwrap();
+        let s = settings_of(empty).unwrap();
         assert_eq!(s, Settings::default());
     }
 
     #[test]
     fn config_errors_name_the_field() {
         let typo = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig: {apiVersion: v1, kind: ConfigMap, data: {registy: r.io}}\n";
-        let err = ResourceList::read(typo.as_bytes())
-            .unwrap()
-            .settings()
-            .unwrap_err();
+        let err = settings_of(typo).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("functionConfig.data.registy: unknown setting"),
@@ -364,17 +356,11 @@ mod tests {
             "v1, kind: ConfigMap, data:",
             "pullthrough.dev/v1alpha1, kind: PullThrough, spec:",
         );
-        let err = ResourceList::read(spec.as_bytes())
-            .unwrap()
-            .settings()
-            .unwrap_err();
+        let err = settings_of(&spec).unwrap_err();
         assert!(err.to_string().starts_with("functionConfig.spec"), "{err}");
         assert!(err.to_string().contains("registy"), "{err}");
         let other = typo.replace("kind: ConfigMap", "kind: Secret");
-        let err = ResourceList::read(other.as_bytes())
-            .unwrap()
-            .settings()
-            .unwrap_err();
+        let err = settings_of(&other).unwrap_err();
         assert!(err.to_string().contains("\"Secret\""), "{err}");
     }
 

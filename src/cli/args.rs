@@ -55,16 +55,17 @@ impl Cli {
     /// Where messages and the report go, whichever the command.
     pub fn output(&self) -> &OutputArgs {
         match &self.command {
-            None => &self.run.output,
-            Some(Command::Images(args)) => &args.output,
+            None => &self.run.inputs.output,
+            Some(Command::Images(args)) => &args.inputs.output,
             Some(Command::Generate(args)) => &args.output,
         }
     }
 }
 
-/// Arguments of a rewrite (the default command).
+/// What every command that reads manifests takes: the files, the
+/// settings, and where messages go.
 #[derive(Debug, ClapArgs)]
-pub struct RunArgs {
+pub struct Inputs {
     /// Files to read in order (`-` is stdin); stdin when none.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -72,6 +73,13 @@ pub struct RunArgs {
     pub settings: SettingsArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Arguments of a rewrite (the default command).
+#[derive(Debug, ClapArgs)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
     /// Write nothing on stdout; list what would change on stderr; exit 3 if
     /// anything would be rewritten.
     #[arg(long)]
@@ -80,13 +88,8 @@ pub struct RunArgs {
 
 #[derive(Debug, ClapArgs)]
 pub struct ImagesArgs {
-    /// Files to read in order (`-` is stdin); stdin when none.
-    #[arg(value_name = "FILE")]
-    pub files: Vec<PathBuf>,
     #[command(flatten)]
-    pub settings: SettingsArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub inputs: Inputs,
     /// Print a JSON array of {"image", "cache"} objects instead of lines.
     #[arg(long)]
     pub json: bool,

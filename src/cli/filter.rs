@@ -21,22 +21,23 @@ pub struct Input {
 /// A rewrite; `host` holds the settings of the host's config, under the
 /// flags and environment.
 pub fn run(args: &RunArgs, host: Settings) -> Result<Exit, Failure> {
-    let config =
-        |host| -> Result<Config, Failure> { Ok(args.settings.sources(host, env)?.resolve()?) };
+    let config = |host| -> Result<Config, Failure> {
+        Ok(args.inputs.settings.sources(host, env)?.resolve()?)
+    };
     // A KRM host sends one ResourceList on stdin, so stdin is read before the
     // settings are. A terminal never sends one: there a settings error comes
     // before waiting for input.
-    let done = if args.files.is_empty() && !args.check && !io::stdin().is_terminal() {
-        let inputs = read_inputs(&args.files)?;
+    let done = if args.inputs.files.is_empty() && !args.check && !io::stdin().is_terminal() {
+        let inputs = read_inputs(&args.inputs.files)?;
         if let Some(list) = inputs.first().and_then(|i| ResourceList::read(&i.bytes)) {
             return super::krm::function(args, &list, host);
         }
         rewrite_inputs(inputs, &config(host)?)?
     } else {
         let config = config(host)?;
-        rewrite_inputs(read_inputs(&args.files)?, &config)?
+        rewrite_inputs(read_inputs(&args.inputs.files)?, &config)?
     };
-    finish(&done, &args.output)?;
+    finish(&done, &args.inputs.output)?;
     if args.check {
         let mut changes = 0;
         for d in &done {
@@ -65,9 +66,13 @@ pub fn run(args: &RunArgs, host: Settings) -> Result<Exit, Failure> {
 
 /// `pullthrough images`: the distinct images and their cache references.
 pub fn images(args: &ImagesArgs) -> Result<Exit, Failure> {
-    let config = args.settings.sources(Settings::default(), env)?.resolve()?;
-    let done = rewrite_inputs(read_inputs(&args.files)?, &config)?;
-    finish(&done, &args.output)?;
+    let config = args
+        .inputs
+        .settings
+        .sources(Settings::default(), env)?
+        .resolve()?;
+    let done = rewrite_inputs(read_inputs(&args.inputs.files)?, &config)?;
+    finish(&done, &args.inputs.output)?;
     let pairs = report::distinct(done.iter().flat_map(|d| &d.outcome.images));
     let text = if args.json {
         let list: Vec<_> = pairs

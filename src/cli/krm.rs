@@ -17,6 +17,7 @@ pub fn function(args: &RunArgs, list: &ResourceList, plugin: Settings) -> Result
     let answer = || -> Result<String, Failure> {
         let function_config = list.settings().map_err(Failure::Krm)?;
         let config = args
+            .inputs
             .settings
             .sources(function_config.over(plugin), env)
             .and_then(|s| s.resolve())
@@ -28,7 +29,7 @@ pub fn function(args: &RunArgs, list: &ResourceList, plugin: Settings) -> Result
         }];
         // A report or log that cannot be written is an error like any other:
         // the host still gets the ResourceList, with an error result.
-        finish(&done, &args.output)?;
+        finish(&done, &args.inputs.output)?;
         Ok(response.text)
     };
     match answer() {

@@ -154,15 +154,7 @@ pub(super) fn is_identifier(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[track_caller]
-    fn check(f: fn(&str) -> bool, yes: &[&str], no: &[&str]) {
-        for s in yes {
-            assert!(f(s), "{s:?} should match");
-        }
-        for s in no {
-            assert!(!f(s), "{s:?} should not match");
-        }
-    }
+    use crate::testing::accepts as check;
 
     #[test]
     fn domain() {

@@ -189,15 +189,7 @@ pub fn is_ecr_host(host: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[track_caller]
-    fn check(f: fn(&str) -> bool, yes: &[&str], no: &[&str]) {
-        for s in yes {
-            assert!(f(s), "{s:?} should be accepted");
-        }
-        for s in no {
-            assert!(!f(s), "{s:?} should be rejected");
-        }
-    }
+    use crate::testing::accepts as check;
 
     #[test]
     fn repository_names() {

@@ -72,6 +72,17 @@ mod tests {
         assert!(Settings::from_pairs([("regsitry", "r.io")]).is_err());
     }
 
+    /// The describe-pull-through-cache-rules JSON, resolved with a region.
+    fn in_eu_west_1(json: &str) -> crate::Config {
+        let s = Settings::from_describe_rules(json, "rules.json").unwrap();
+        Settings {
+            region: Some("eu-west-1".into()),
+            ..s
+        }
+        .resolve()
+        .unwrap()
+    }
+
     #[test]
     fn describe_rules() {
         let json = r#"{"pullThroughCacheRules": [
@@ -79,13 +90,7 @@ mod tests {
             {"ecrRepositoryPrefix": "quay", "upstreamRegistryUrl": "quay.io", "registryId": "123456789012", "upstreamRepositoryPrefix": "ROOT"},
             {"ecrRepositoryPrefix": "cg", "upstreamRegistryUrl": "cgr.dev", "registryId": "123456789012", "upstreamRepositoryPrefix": "my-org"}
         ]}"#;
-        let s = Settings::from_describe_rules(json, "rules.json").unwrap();
-        let config = Settings {
-            region: Some("eu-west-1".into()),
-            ..s
-        }
-        .resolve()
-        .unwrap();
+        let config = in_eu_west_1(json);
         let r = &config.rules;
         assert_eq!(r.registry, "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
         let rewrite = |image: &str| match r.decide(image) {
@@ -113,13 +118,7 @@ mod tests {
     #[test]
     fn describe_rules_without_docker_hub_leaves_it_alone() {
         let json = r#"{"pullThroughCacheRules": [{"ecrRepositoryPrefix": "quay", "upstreamRegistryUrl": "quay.io", "registryId": "123456789012"}]}"#;
-        let s = Settings::from_describe_rules(json, "rules.json").unwrap();
-        let config = Settings {
-            region: Some("eu-west-1".into()),
-            ..s
-        }
-        .resolve()
-        .unwrap();
+        let config = in_eu_west_1(json);
         assert!(matches!(
             config.rules.decide("nginx"),
             crate::rules::Decision::Keep(_)

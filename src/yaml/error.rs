@@ -24,7 +24,7 @@ pub enum ErrorKind {
     /// The YAML parser rejected the input; the text is libyaml's own problem
     /// description, with its context when it has one.
     Syntax(String),
-    /// Nodes are nested deeper than [`MAX_DEPTH`](super::tree::MAX_DEPTH).
+    /// Nodes are nested deeper than [`MAX_DEPTH`](super::build::MAX_DEPTH).
     TooDeep,
 }
 
@@ -39,7 +39,7 @@ impl fmt::Display for Error {
             ErrorKind::InvalidUtf8 => f.write_str("input is not valid UTF-8"),
             ErrorKind::Syntax(problem) => write!(f, "invalid YAML: {problem}"),
             ErrorKind::TooDeep => {
-                write!(f, "nesting deeper than {} levels", super::tree::MAX_DEPTH)
+                write!(f, "nesting deeper than {} levels", super::build::MAX_DEPTH)
             }
         }
     }

@@ -7,12 +7,14 @@
 //! scalars that kubectl accepts). Its marks are byte offsets, which is what
 //! splicing needs.
 
+mod build;
 mod error;
 mod json;
 mod resolve;
 pub mod scalar;
 mod tree;
 
+pub use build::{for_each_document, parse};
 pub use error::{Error, ErrorKind};
 pub use json::{to_json, to_json_at};
-pub use tree::{Document, Node, NodeId, NodeKind, Scalar, ScalarStyle, for_each_document, parse};
+pub use tree::{Document, Node, NodeId, NodeKind, Scalar, ScalarStyle};

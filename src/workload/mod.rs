@@ -5,7 +5,11 @@
 //! `batch.volcano.sh` Job is not a `batch` Job. Each row's behaviour is pinned
 //! by a `testdata/rewrite/kinds-*.yaml` golden file.
 
+mod table;
+
 use serde::Deserialize;
+
+pub use table::BUILTIN;
 
 /// What a path leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,229 +45,6 @@ pub struct Workload {
     pub kinds: &'static [&'static str],
     pub paths: &'static [Path],
 }
-
-const fn template(path: &'static str) -> Path {
-    Path {
-        path,
-        shape: Shape::PodTemplate,
-    }
-}
-
-const fn pod_spec(path: &'static str) -> Path {
-    Path {
-        path,
-        shape: Shape::PodSpec,
-    }
-}
-
-const SPEC_TEMPLATE: &[Path] = &[template("spec.template")];
-
-/// The container fields of an Argo Workflows template.
-/// <https://argo-workflows.readthedocs.io/en/latest/fields/#template>
-const ARGO_TEMPLATE: Shape = Shape::Containers(&[
-    "container",
-    "script",
-    "initContainers[]",
-    "sidecars[]",
-    "containerSet.containers[]",
-]);
-
-/// The container fields of a Tekton task spec.
-/// <https://tekton.dev/docs/pipelines/tasks/>
-const TEKTON_TASK: Shape = Shape::Containers(&["steps[]", "sidecars[]", "stepTemplate"]);
-
-/// The pod templates of a Ray cluster spec at `at`.
-macro_rules! ray_cluster {
-    ($at:literal) => {
-        [
-            template(concat!($at, ".headGroupSpec.template")),
-            template(concat!($at, ".workerGroupSpecs[].template")),
-        ]
-    };
-}
-
-/// Every kind the tool knows.
-pub const BUILTIN: &[Workload] = &[
-    // Kubernetes: https://kubernetes.io/docs/concepts/workloads/
-    Workload {
-        group: "",
-        kinds: &["Pod"],
-        paths: &[pod_spec("spec")],
-    },
-    Workload {
-        group: "",
-        kinds: &["PodTemplate"],
-        paths: &[template("template")],
-    },
-    Workload {
-        group: "",
-        kinds: &["ReplicationController"],
-        paths: SPEC_TEMPLATE,
-    },
-    Workload {
-        group: "apps",
-        kinds: &["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"],
-        paths: SPEC_TEMPLATE,
-    },
-    // Served here until Kubernetes 1.16.
-    Workload {
-        group: "extensions",
-        kinds: &["Deployment", "ReplicaSet", "DaemonSet"],
-        paths: SPEC_TEMPLATE,
-    },
-    Workload {
-        group: "batch",
-        kinds: &["Job"],
-        paths: SPEC_TEMPLATE,
-    },
-    Workload {
-        group: "batch",
-        kinds: &["CronJob"],
-        paths: &[template("spec.jobTemplate.spec.template")],
-    },
-    // Argo Rollouts and Argo Workflows.
-    Workload {
-        group: "argoproj.io",
-        kinds: &["Rollout"],
-        paths: SPEC_TEMPLATE,
-    },
-    Workload {
-        group: "argoproj.io",
-        kinds: &["Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate"],
-        paths: &[Path {
-            path: "spec.templates[]",
-            shape: ARGO_TEMPLATE,
-        }],
-    },
-    Workload {
-        group: "argoproj.io",
-        kinds: &["CronWorkflow"],
-        paths: &[Path {
-            path: "spec.workflowSpec.templates[]",
-            shape: ARGO_TEMPLATE,
-        }],
-    },
-    // Knative Serving.
-    Workload {
-        group: "serving.knative.dev",
-        kinds: &["Service", "Configuration"],
-        paths: SPEC_TEMPLATE,
-    },
-    Workload {
-        group: "serving.knative.dev",
-        kinds: &["Revision"],
-        paths: &[pod_spec("spec")],
-    },
-    // Tekton Pipelines.
-    Workload {
-        group: "tekton.dev",
-        kinds: &["Task", "ClusterTask"],
-        paths: &[Path {
-            path: "spec",
-            shape: TEKTON_TASK,
-        }],
-    },
-    Workload {
-        group: "tekton.dev",
-        kinds: &["Pipeline"],
-        paths: &[
-            Path {
-                path: "spec.tasks[].taskSpec",
-                shape: TEKTON_TASK,
-            },
-            Path {
-                path: "spec.finally[].taskSpec",
-                shape: TEKTON_TASK,
-            },
-        ],
-    },
-    Workload {
-        group: "tekton.dev",
-        kinds: &["TaskRun"],
-        paths: &[Path {
-            path: "spec.taskSpec",
-            shape: TEKTON_TASK,
-        }],
-    },
-    Workload {
-        group: "tekton.dev",
-        kinds: &["PipelineRun"],
-        paths: &[
-            Path {
-                path: "spec.pipelineSpec.tasks[].taskSpec",
-                shape: TEKTON_TASK,
-            },
-            Path {
-                path: "spec.pipelineSpec.finally[].taskSpec",
-                shape: TEKTON_TASK,
-            },
-        ],
-    },
-    // KEDA.
-    Workload {
-        group: "keda.sh",
-        kinds: &["ScaledJob"],
-        paths: &[template("spec.jobTargetRef.template")],
-    },
-    // OpenKruise.
-    Workload {
-        group: "apps.kruise.io",
-        kinds: &["CloneSet", "StatefulSet", "DaemonSet", "BroadcastJob"],
-        paths: SPEC_TEMPLATE,
-    },
-    // JobSet.
-    Workload {
-        group: "jobset.x-k8s.io",
-        kinds: &["JobSet"],
-        paths: &[template("spec.replicatedJobs[].template.spec.template")],
-    },
-    // Kubeflow training operator.
-    Workload {
-        group: "kubeflow.org",
-        kinds: &["PyTorchJob"],
-        paths: &[template("spec.pytorchReplicaSpecs.*.template")],
-    },
-    Workload {
-        group: "kubeflow.org",
-        kinds: &["TFJob"],
-        paths: &[template("spec.tfReplicaSpecs.*.template")],
-    },
-    Workload {
-        group: "kubeflow.org",
-        kinds: &["MPIJob"],
-        paths: &[template("spec.mpiReplicaSpecs.*.template")],
-    },
-    Workload {
-        group: "kubeflow.org",
-        kinds: &["XGBoostJob"],
-        paths: &[template("spec.xgbReplicaSpecs.*.template")],
-    },
-    // Volcano.
-    Workload {
-        group: "batch.volcano.sh",
-        kinds: &["Job"],
-        paths: &[template("spec.tasks[].template")],
-    },
-    // KubeRay.
-    Workload {
-        group: "ray.io",
-        kinds: &["RayCluster"],
-        paths: &ray_cluster!("spec"),
-    },
-    Workload {
-        group: "ray.io",
-        kinds: &["RayJob"],
-        paths: &{
-            let [head, workers] = ray_cluster!("spec.rayClusterSpec");
-            [head, workers, template("spec.submitterPodTemplate")]
-        },
-    },
-    Workload {
-        group: "ray.io",
-        kinds: &["RayService"],
-        paths: &ray_cluster!("spec.rayClusterConfig"),
-    },
-];
 
 /// An extra workload from the rules file, for a kind the table does not know.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -483,5 +264,38 @@ mod tests {
                 assert!(!(a.group == b.group && shared), "{} {:?}", a.group, a.kinds);
             }
         }
+    }
+
+    /// Every kind of the built-in table has a golden case: a document of
+    /// its group and kind in a `testdata/rewrite/kinds-*` file, whose
+    /// snapshot pins what is rewritten.
+    #[test]
+    fn every_builtin_kind_has_a_golden_case() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rewrite");
+        let mut golden = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if !name.starts_with("kinds-") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for doc in crate::yaml::parse(&text).unwrap() {
+                let Some(root) = doc.root else { continue };
+                let api_version = doc.get_str(root, "apiVersion").unwrap_or_default();
+                let kind = doc.get_str(root, "kind").unwrap_or_default();
+                golden.push((group(api_version).to_string(), kind.to_string()));
+            }
+        }
+        let missing: Vec<String> = BUILTIN
+            .iter()
+            .flat_map(|w| w.kinds.iter().map(move |k| (w.group, *k)))
+            .filter(|&(g, k)| !golden.iter().any(|(gg, kk)| gg == g && kk == k))
+            .map(|(g, k)| format!("{g}/{k}"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no testdata/rewrite/kinds-* golden case for {missing:?}"
+        );
     }
 }

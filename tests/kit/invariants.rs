@@ -1,7 +1,8 @@
-//! The invariants of a rewrite, shared by the property tests
-//! (`tests/properties.rs`), the regression tests and the fuzz targets
-//! (`fuzz/fuzz_targets/*.rs` include this file by path). Each check panics
-//! with what broke.
+//! The invariants of a rewrite, and the registry, rules and config every
+//! test uses: shared by the corpus invariants (`tests/invariants.rs`), the
+//! property tests (`tests/properties.rs`), the regression tests and the fuzz
+//! targets (`fuzz/fuzz_targets/*.rs` include this file by path). Each check
+//! panics with what broke.
 //!
 //! For any bytes, [`rewrite_invariants`] checks that `rewrite` does not panic
 //! and that it fails exactly when the input is not UTF-8 or not YAML; when it
@@ -30,12 +31,18 @@ use pullthrough::{Config, Outcome, reference, rewrite};
 /// The cache registry of every check.
 pub const REGISTRY: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 
-/// Docker Hub to `docker-hub`, and `quay.io=quay`.
+/// The rule set the tests are written for (ecr-pull-through.md §0, without
+/// the `ecr-public.aws.com` alias): Docker Hub to `docker-hub`, and
+/// `quay.io=quay`, `ghcr.io=ghcr`, `registry.k8s.io=k8s`,
+/// `public.ecr.aws=ecr-public`.
 pub fn rules() -> Rules {
     let mut rules = Rules::new(REGISTRY.to_string(), "docker-hub".to_string());
-    rules
-        .upstreams
-        .push(Upstream::verbatim(&["quay.io"], "quay"));
+    rules.upstreams.extend([
+        Upstream::verbatim(&["quay.io"], "quay"),
+        Upstream::verbatim(&["ghcr.io"], "ghcr"),
+        Upstream::verbatim(&["registry.k8s.io"], "k8s"),
+        Upstream::verbatim(&["public.ecr.aws"], "ecr-public"),
+    ]);
     rules
 }
 

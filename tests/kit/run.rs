@@ -1,11 +1,10 @@
-//! Helpers shared by the integration tests.
+//! Running the real binary and the real hosts, and reading test files.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The registry every test uses.
-pub const REGISTRY: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+pub use super::REGISTRY;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
