@@ -93,3 +93,86 @@ pub fn distinct<'a>(images: impl IntoIterator<Item = &'a Image>) -> Vec<(&'a str
     pairs.dedup();
     pairs
 }
+
+/// The name of an image as written: the reference less its `:tag` and
+/// `@digest`, which kustomize's images transformer matches on.
+pub fn name_as_written(image: &str) -> Option<&str> {
+    let r = crate::reference::parse(image).ok()?;
+    let suffix = r.tag.map_or(0, |t| t.len() + 1) + r.digest.map_or(0, |d| d.len() + 1);
+    image.get(..image.len() - suffix)
+}
+
+/// An image pinned by digest: ECR does not fill the cache on a first pull by
+/// digest, with or without a tag (aws/containers-roadmap#2837), so a cache
+/// warmed with `pullthrough images` must be pulled by tag.
+pub fn is_digest_pinned(image: &str) -> bool {
+    crate::reference::parse(image).is_ok_and(|r| r.digest.is_some())
+}
+
+/// One entry of a kustomization's `images:` list (kustomize's, and Flux's
+/// `spec.images` and `postRenderers[].kustomize.images`): every image
+/// named `name` gets `new_name`, its tag and digest kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KustomizeImage<'a> {
+    pub name: &'a str,
+    pub new_name: &'a str,
+}
+
+/// The kustomize `images:` entries that rewrite the names the manifests use
+/// as the tool rewrites them, one per name form (`nginx`,
+/// `docker.io/library/nginx`, …), sorted; and the names kustomize cannot
+/// rewrite exactly, because the same name is also left as written
+/// somewhere (opted out, excluded): its transformer matches by name alone.
+pub fn kustomize_images<'a>(
+    images: impl IntoIterator<Item = &'a Image> + Clone,
+) -> (Vec<KustomizeImage<'a>>, Vec<&'a str>) {
+    let mut entries: Vec<KustomizeImage> = images
+        .clone()
+        .into_iter()
+        .filter_map(|i| {
+            let name = name_as_written(i.original.as_deref()?)?;
+            let new_name = name_as_written(i.result.as_deref()?)?;
+            Some(KustomizeImage { name, new_name })
+        })
+        .collect();
+    entries.sort_unstable_by_key(|e| (e.name, e.new_name));
+    entries.dedup();
+    let mut ambiguous: Vec<&str> = images
+        .into_iter()
+        .filter(|i| i.result.is_none())
+        .filter_map(|i| name_as_written(i.original.as_deref()?))
+        .filter(|name| entries.iter().any(|e| e.name == *name))
+        .collect();
+    ambiguous.sort_unstable();
+    ambiguous.dedup();
+    (entries, ambiguous)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_as_kustomize_matches_them() {
+        assert_eq!(name_as_written("nginx"), Some("nginx"));
+        assert_eq!(name_as_written("nginx:1.27"), Some("nginx"));
+        assert_eq!(
+            name_as_written(&format!(
+                "docker.io/library/nginx:1@sha256:{}",
+                "a".repeat(64)
+            )),
+            Some("docker.io/library/nginx")
+        );
+        assert_eq!(
+            name_as_written("localhost:5000/app:v1"),
+            Some("localhost:5000/app")
+        );
+        assert_eq!(name_as_written("Not An Image"), None);
+        assert!(is_digest_pinned(&format!(
+            "redis@sha256:{}",
+            "b".repeat(64)
+        )));
+        assert!(!is_digest_pinned("redis:7"));
+    }
+}

@@ -71,7 +71,14 @@ pub fn plugin_settings(config: Option<&Path>) -> Result<Settings, Error> {
     let root = doc
         .root
         .ok_or_else(|| Error::unreadable(&name, "empty document"))?;
-    object_settings(doc, root, &name)
+    // kustomize writes the object to a temporary file of its own: errors
+    // name the object the user wrote, as kustomize names resources.
+    let kind = doc.get_str(root, "kind").unwrap_or(CONFIG_KIND);
+    let object_name = doc
+        .get(root, "metadata")
+        .find_map(|m| doc.get_str(m, "name"))
+        .unwrap_or("(no metadata.name)");
+    object_settings(doc, root, &format!("{kind} {object_name}"))
 }
 
 /// Settings from a configuration object: a `ConfigMap` whose `data` keys are

@@ -4,8 +4,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args as ClapArgs, Parser, Subcommand};
+use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand};
 use pullthrough::settings::{self, RuleList, Settings, Sources};
+
+use super::output::write_stdout;
+use super::{Exit, Failure};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -29,7 +32,7 @@ Hosts: a ResourceList on stdin (kustomize, kpt) is answered as a KRM function; r
 #[derive(Debug, Parser)]
 #[command(
     name = "pullthrough",
-    version,
+    version = env!("PULLTHROUGH_VERSION"),
     after_help = EXIT_CODES,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
@@ -49,6 +52,13 @@ pub enum Command {
     /// Render an Argo CD app (kustomization, Helm chart or plain files) and
     /// rewrite it: the config management plugin's generate command.
     Generate(GenerateArgs),
+    /// Print the shell completion script for bash, zsh or fish.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `pullthrough man > pullthrough.1`.
+    Man,
 }
 
 impl Cli {
@@ -58,6 +68,7 @@ impl Cli {
             None => &self.run.inputs.output,
             Some(Command::Images(args)) => &args.inputs.output,
             Some(Command::Generate(args)) => &args.output,
+            Some(Command::Completions { .. } | Command::Man) => &NO_OUTPUT,
         }
     }
 }
@@ -75,6 +86,13 @@ pub struct Inputs {
     pub output: OutputArgs,
 }
 
+/// The output settings of the commands that print only to stdout.
+static NO_OUTPUT: OutputArgs = OutputArgs {
+    quiet: false,
+    report: None,
+    log: None,
+};
+
 /// Arguments of a rewrite (the default command).
 #[derive(Debug, ClapArgs)]
 pub struct RunArgs {
@@ -90,9 +108,23 @@ pub struct RunArgs {
 pub struct ImagesArgs {
     #[command(flatten)]
     pub inputs: Inputs,
-    /// Print a JSON array of {"image", "cache"} objects instead of lines.
-    #[arg(long)]
+    /// Print a JSON array of {"image", "cache"} objects instead of lines
+    /// (the same as --format json).
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// What to print: `lines` (image, tab, cache reference), `json`, or
+    /// `kustomize`, an `images:` list for a kustomization's or a Flux
+    /// Kustomization's `spec.images`.
+    #[arg(long, value_enum, default_value_t = ImagesFormat::Lines)]
+    pub format: ImagesFormat,
+}
+
+/// The forms `pullthrough images` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImagesFormat {
+    Lines,
+    Json,
+    Kustomize,
 }
 
 /// Flags that set [`Settings`]; each also reads an environment variable.
@@ -139,7 +171,8 @@ pub struct SettingsArgs {
     )]
     exclude: Vec<String>,
 
-    /// Do not look for pod templates in kinds the workload table does not know.
+    /// Do not look for pod templates in kinds the workload table does not
+    /// know [env: PULLTHROUGH_GENERIC=false].
     #[arg(long)]
     no_generic: bool,
 
@@ -257,6 +290,41 @@ pub struct GenerateArgs {
     pub rules_from: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The subcommands' names.
+pub fn subcommands() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// The subcommand `word` most likely stands for: itself, or one a typo or
+/// two away.
+pub fn subcommand_like(word: &str) -> Option<String> {
+    subcommands()
+        .into_iter()
+        .map(|name| (strsim::damerau_levenshtein(word, &name), name))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, name)| name)
+}
+
+/// `pullthrough completions SHELL`.
+pub fn completions(shell: clap_complete::Shell) -> Result<Exit, Failure> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "pullthrough", &mut out);
+    write_stdout(&out)
+}
+
+/// `pullthrough man`: the man page from the same definitions.
+pub fn man() -> Result<Exit, Failure> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(Failure::io("rendering the man page"))?;
+    write_stdout(&out)
 }
 
 /// `45`, `45s`, `500ms`, `2m`; `0` (no limit) is zero.

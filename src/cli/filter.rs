@@ -2,13 +2,13 @@
 //! `pullthrough images`. A `ResourceList` on stdin goes to [`super::krm`].
 
 use std::io::{self, IsTerminal, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use pullthrough::adapter::krm::ResourceList;
 use pullthrough::settings::Settings;
 use pullthrough::{Config, report, stream};
 
-use super::args::{ImagesArgs, RunArgs};
+use super::args::{ImagesArgs, ImagesFormat, Inputs, RunArgs, subcommand_like};
 use super::output::{Done, change_line, finish, write_stdout, write_stdout_pieces};
 use super::{Exit, Failure, env};
 
@@ -21,6 +21,7 @@ pub struct Input {
 /// A rewrite; `host` holds the settings of the host's config, under the
 /// flags and environment.
 pub fn run(args: &RunArgs, host: Settings) -> Result<Exit, Failure> {
+    check_arguments(&args.inputs, args.check)?;
     let config = |host| -> Result<Config, Failure> {
         Ok(args.inputs.settings.sources(host, env)?.resolve()?)
     };
@@ -66,6 +67,7 @@ pub fn run(args: &RunArgs, host: Settings) -> Result<Exit, Failure> {
 
 /// `pullthrough images`: the distinct images and their cache references.
 pub fn images(args: &ImagesArgs) -> Result<Exit, Failure> {
+    check_arguments(&args.inputs, false)?;
     let config = args
         .inputs
         .settings
@@ -73,17 +75,87 @@ pub fn images(args: &ImagesArgs) -> Result<Exit, Failure> {
         .resolve()?;
     let done = rewrite_inputs(read_inputs(&args.inputs.files)?, &config)?;
     finish(&done, &args.inputs.output)?;
-    let pairs = report::distinct(done.iter().flat_map(|d| &d.outcome.images));
-    let text = if args.json {
-        let list: Vec<_> = pairs
-            .iter()
-            .map(|(i, c)| serde_json::json!({"image": i, "cache": c}))
-            .collect();
-        serde_json::to_string_pretty(&list).expect("JSON of strings") + "\n"
+    let images = || done.iter().flat_map(|d| &d.outcome.images);
+    let pairs = report::distinct(images());
+    let format = if args.json {
+        ImagesFormat::Json
     } else {
-        pairs.iter().map(|(i, c)| format!("{i}\t{c}\n")).collect()
+        args.format
     };
+    let text = match format {
+        ImagesFormat::Json => {
+            let list: Vec<_> = pairs
+                .iter()
+                .map(|(i, c)| serde_json::json!({"image": i, "cache": c}))
+                .collect();
+            serde_json::to_string_pretty(&list).expect("JSON of strings") + "\n"
+        }
+        ImagesFormat::Lines => pairs.iter().map(|(i, c)| format!("{i}\t{c}\n")).collect(),
+        ImagesFormat::Kustomize => {
+            let (entries, ambiguous) = report::kustomize_images(images());
+            for name in ambiguous {
+                eprintln!(
+                    "pullthrough: warning: {name} is also left as written somewhere (opted out \
+                     or excluded); kustomize's images transformer matches by name and would \
+                     rewrite it there too"
+                );
+            }
+            kustomize_list(&entries)
+        }
+    };
+    let pinned = pairs
+        .iter()
+        .filter(|(image, _)| report::is_digest_pinned(image))
+        .count();
+    if pinned > 0 && !args.inputs.output.quiet {
+        eprintln!(
+            "pullthrough: note: {pinned} of these images are pinned by digest: ECR fills the cache \
+             only when an image is first pulled by tag (aws/containers-roadmap#2837), so warm each \
+             by pulling its cache reference with a tag once (docker pull CACHE:TAG); for one \
+             pinned by digest alone, look up which tag the digest belongs to upstream"
+        );
+    }
     write_stdout(text.as_bytes())
+}
+
+/// A kustomization's `images:` list. Names and new names are written as
+/// JSON strings, which YAML reads as they are.
+fn kustomize_list(entries: &[report::KustomizeImage]) -> String {
+    let quote = |s: &str| serde_json::to_string(s).expect("JSON of a string");
+    let mut text = String::from("images:\n");
+    if entries.is_empty() {
+        text = "images: []\n".to_string();
+    }
+    for e in entries {
+        text.push_str(&format!(
+            "- name: {}\n  newName: {}\n",
+            quote(e.name),
+            quote(e.new_name)
+        ));
+    }
+    text
+}
+
+/// What the parser cannot tell: a FILE that is a misspelt subcommand, or
+/// one put after the options (`pullthrough --registry R images x.yaml`); a
+/// report on stdout when stdout carries something else.
+fn check_arguments(inputs: &Inputs, stdout_free: bool) -> Result<(), Failure> {
+    if inputs.output.report.as_deref() == Some(Path::new("-")) && !stdout_free {
+        return Err(Failure::ReportToStdout);
+    }
+    for file in &inputs.files {
+        let word = file.to_string_lossy();
+        let bare = !word.contains(['/', '.']);
+        if bare && !file.exists() {
+            if let Some(suggestion) = subcommand_like(&word) {
+                return Err(Failure::Subcommand {
+                    word: word.into_owned(),
+                    suggestion: Some(suggestion),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Rewrites inputs already read; nothing is written yet.

@@ -11,6 +11,9 @@ use super::output::{Done, finish, write_stdout};
 use super::{Exit, Failure, env};
 
 pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
+    if args.output.report.as_deref() == Some(std::path::Path::new("-")) {
+        return Err(Failure::ReportToStdout);
+    }
     let request = PluginRequest::from_env(env).map_err(Failure::Parameters)?;
     // Resolved before rendering, so a bad setting fails fast.
     let config = if request.parameters.enabled {

@@ -46,9 +46,17 @@ impl From<Exit> for ExitCode {
 /// Why a run failed.
 #[derive(Debug)]
 pub enum Failure {
-    /// A setting cannot be used; `hint` says where else this host takes a
-    /// registry from.
+    /// A setting cannot be used; `hint` says where this command takes a
+    /// registry from ([`PIPE_REGISTRY`] when `None`).
     Settings(settings::Error, Option<&'static str>),
+    /// A subcommand misspelt or put after the options: `word` was read as
+    /// a file that does not exist.
+    Subcommand {
+        word: String,
+        suggestion: Option<String>,
+    },
+    /// `--report -` where stdout carries the manifests.
+    ReportToStdout,
     /// An Argo CD plugin parameter cannot be used.
     Parameters(ParamError),
     /// A stream (a file, stdin, a rendered part) is not valid YAML or UTF-8.
@@ -77,6 +85,8 @@ impl Failure {
     pub fn exit(&self) -> Exit {
         match self {
             Failure::Settings(..)
+            | Failure::Subcommand { .. }
+            | Failure::ReportToStdout
             | Failure::Parameters(_)
             | Failure::Krm(adapter::krm::Error::Settings(_)) => Exit::Usage,
             Failure::Stream { .. }
@@ -105,10 +115,25 @@ impl From<settings::Error> for Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Settings(e, Some(hint)) if e.kind == ErrorKind::NoRegistry => {
-                write!(f, "{e} ({hint})")
+            Failure::Settings(e, hint) if e.kind == ErrorKind::NoRegistry => {
+                write!(f, "{e}: {}", hint.unwrap_or(PIPE_REGISTRY))
             }
             Failure::Settings(e, _) => e.fmt(f),
+            Failure::Subcommand { word, suggestion } => {
+                match suggestion {
+                    Some(s) if s == word => write!(
+                        f,
+                        "`{s}` is a subcommand, but options came before it: \
+                         write `pullthrough {s} [OPTIONS] [FILE]...`"
+                    ),
+                    Some(s) => write!(f, "{word}: no such file or subcommand; did you mean `{s}`?"),
+                    None => write!(f, "{word}: no such file or subcommand"),
+                }?;
+                write!(f, " (subcommands: {})", args::subcommands().join(", "))
+            }
+            Failure::ReportToStdout => f.write_str(
+                "--report -: stdout carries the manifests; give the report a file, or use it with --check",
+            ),
             Failure::Parameters(e) => e.fmt(f),
             Failure::Stream { name, error } => write!(f, "{}{error}", output::at(name.as_deref())),
             Failure::Krm(e) => e.fmt(f),
@@ -126,16 +151,26 @@ impl fmt::Display for Failure {
     }
 }
 
+/// Where the filter and `images` take a registry from.
+pub const PIPE_REGISTRY: &str =
+    "set --registry HOST (or PULLTHROUGH_REGISTRY), or --account-id and --region";
+
 /// The message of the last panic, for the error line.
 static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 pub fn main() -> ExitCode {
     let (argv, plugin_config) = kustomize::legacy_plugin(std::env::args_os().collect());
     let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| {
-        if e.use_stderr() {
-            let _ = output::log(output::log_from_env().as_deref(), &[output::usage_line(&e)]);
+        if !e.use_stderr() {
+            // --help, --version: stdout, exit 0.
+            e.exit()
         }
-        e.exit()
+        // The parser's errors carry the tool's prefix, like its own.
+        let text = e.render().to_string();
+        let text = text.strip_prefix("error: ").unwrap_or(&text);
+        eprint!("pullthrough: error: {text}");
+        let _ = output::log(output::log_from_env().as_deref(), &[output::usage_line(&e)]);
+        std::process::exit(Exit::Usage as i32)
     });
     // A bug must not end in a panic's exit code 101 (hosts treat codes of
     // 100 and more as crashes): it is an error like any other, exit 1.
@@ -148,6 +183,8 @@ pub fn main() -> ExitCode {
             .and_then(|layer| filter::run(&cli.run, layer)),
         Some(Command::Images(args)) => filter::images(args),
         Some(Command::Generate(args)) => generate::generate(args),
+        Some(Command::Completions { shell }) => args::completions(*shell),
+        Some(Command::Man) => args::man(),
     })
     .unwrap_or_else(|_| {
         let panic = PANIC.lock().unwrap_or_else(|e| e.into_inner()).take();

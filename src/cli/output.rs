@@ -66,6 +66,10 @@ fn write_report(path: &Path, done: &[Done]) -> Result<(), Failure> {
         .collect();
     let json = serde_json::json!({ "images": entries, "warnings": warnings });
     let text = serde_json::to_string_pretty(&json).expect("JSON of plain data") + "\n";
+    if path == Path::new("-") {
+        // Only with --check, which writes nothing else on stdout.
+        return write_stdout(text.as_bytes()).map(|_| ());
+    }
     std::fs::write(path, text).map_err(Failure::io(format!("--report {}", path.display())))
 }
 

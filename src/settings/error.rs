@@ -21,7 +21,8 @@ pub enum ErrorKind {
     /// No source gives a cache registry (`registry`, or `accountId` and a
     /// region).
     NoRegistry,
-    /// An account ID is given, but no region to build the host with.
+    /// An account ID is given (by `accountId`, or `registryId` in
+    /// `--rules-from`), but no region to build the host with.
     NoRegion,
     /// A key no schema has, or a value of the wrong type: what the
     /// deserializer said (`unknown field `prefx``).
@@ -67,12 +68,13 @@ impl Error {
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ErrorKind::NoRegistry => f.write_str(
-                "no cache registry: set --registry HOST (or PULLTHROUGH_REGISTRY), or --account-id and --region",
+            // Where a registry can be set depends on the host: the caller
+            // says (the binary's `Failure`).
+            ErrorKind::NoRegistry => f.write_str("no cache registry"),
+            ErrorKind::NoRegion => f.write_str(
+                "missing: an account ID is set, and the registry host needs its region too \
+                 (--region, AWS_REGION or AWS_DEFAULT_REGION)",
             ),
-            ErrorKind::NoRegion => {
-                f.write_str("needs a region (--region, AWS_REGION or AWS_DEFAULT_REGION)")
-            }
             ErrorKind::UnknownSetting => f.write_str(
                 "unknown setting (expected registry, account-id, region, docker-hub-prefix, \
                  rules, opt-out-annotation, exclude or generic)",

@@ -41,7 +41,7 @@ impl Settings {
             (None, Some(account)) => {
                 let region = self
                     .region
-                    .ok_or_else(|| Error::new(Name::AccountId, ErrorKind::NoRegion))?;
+                    .ok_or_else(|| Error::new(Name::Region, ErrorKind::NoRegion))?;
                 rules::ecr_host(&account, &region).map_err(|e| {
                     Error::invalid(format!("{} and {}", Name::AccountId, Name::Region), e)
                 })?
