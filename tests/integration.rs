@@ -4,6 +4,10 @@ mod kit;
 
 /// Flags, exit codes and messages of the real binary.
 mod cli;
+/// deploy/argocd: the argo-cd chart with values.yaml, the ApplicationSet.
+mod deploy;
+/// Flux: the kustomize images list, applied by the real kubectl kustomize.
+mod flux;
 /// `pullthrough generate` run as argocd-cmp-server runs the project's plugin.yaml.
 mod generate;
 /// Hostile input: deep nesting, alias bombs, bad bytes, huge scalars and streams.
