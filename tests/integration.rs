@@ -6,6 +6,8 @@ mod kit;
 mod cli;
 /// deploy/argocd: the argo-cd chart with values.yaml, the ApplicationSet.
 mod deploy;
+/// The README and docs/: links, sample messages, length.
+mod docs;
 /// Flux: the kustomize images list, applied by the real kubectl kustomize.
 mod flux;
 /// `pullthrough generate` run as argocd-cmp-server runs the project's plugin.yaml.
