@@ -11,7 +11,7 @@
 //! |--------|-------------------------------|---------------------------------------------|
 //! | read   | [`rewrite()`]                 | bytes → `&str` (UTF-8 checked, BOM kept)    |
 //! | locate | [`yaml`], `workload`, `locate` | text → documents → sites with a [`FieldPath`] |
-//! | decide | `exclude`, [`rules`] (on [`reference`]) | image string → [`rules::Decision`] |
+//! | decide | `exclude`, [`rules`] (on [`reference`](mod@reference)) | image string → [`rules::Decision`] |
 //! | encode | `yaml::scalar`                | site + new image → [`Edit`]                 |
 //! | splice | `splice`                      | text + edits → new text                     |
 //! | write  | the binary (`src/main.rs`)    | text → stdout, [`Warning`]s → stderr        |

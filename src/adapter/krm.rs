@@ -4,7 +4,7 @@
 //! The [KRM Functions Specification] is what kustomize exec functions and
 //! `kpt fn eval --exec` / `kpt fn render` speak. Nothing is re-serialised
 //! here either: the items are rewritten in place by [`crate::rewrite`] (a
-//! `ResourceList` is a `*List` kind, so [`crate::locate`] walks its `items`),
+//! `ResourceList` is a `*List` kind, so the locator walks its `items`),
 //! and the `results` are spliced into the text as one JSON flow mapping per
 //! line. So every annotation kpt and kustomize add
 //! (`config.kubernetes.io/index`, `internal.config.kubernetes.io/*`,

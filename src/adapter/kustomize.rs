@@ -24,7 +24,7 @@ pub const CONFIG_API_VERSION: &str = "pullthrough.dev/v1alpha1";
 pub const CONFIG_KIND: &str = "PullThrough";
 
 /// The arguments for the command line, and the plugin config when run as
-/// kustomize's legacy exec plugin: then argv[0] is `…/PullThrough`, argv[1]
+/// kustomize's legacy exec plugin: then `argv[0]` is `…/PullThrough`, `argv[1]`
 /// the config object's file, and any further words (`argsOneLiner`) are
 /// flags.
 pub fn legacy_plugin(argv: Vec<OsString>) -> (Vec<OsString>, Option<PathBuf>) {

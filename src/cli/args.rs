@@ -327,8 +327,31 @@ pub fn man() -> Result<Exit, Failure> {
     write_stdout(&out)
 }
 
+/// A `--timeout` that is not a duration. `Display` is the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadDuration {
+    /// Not a number (with a unit).
+    NotANumber(String),
+    /// A unit other than `ms`, `s` or `m`.
+    Unit(String),
+    /// Negative, or too large to represent.
+    OutOfRange(String),
+}
+
+impl std::fmt::Display for BadDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadDuration::NotANumber(s) => write!(f, "expected a duration like 45s, got {s:?}"),
+            BadDuration::Unit(u) => write!(f, "unknown unit {u:?} (expected ms, s or m)"),
+            BadDuration::OutOfRange(s) => write!(f, "{s:?}: not a duration from 0 up"),
+        }
+    }
+}
+
+impl std::error::Error for BadDuration {}
+
 /// `45`, `45s`, `500ms`, `2m`; `0` (no limit) is zero.
-fn parse_timeout(s: &str) -> Result<Duration, String> {
+fn parse_timeout(s: &str) -> Result<Duration, BadDuration> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
         Some(i) => s.split_at(i),
@@ -336,14 +359,14 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
     };
     let n: f64 = number
         .parse()
-        .map_err(|_| format!("expected a duration like 45s, got {s:?}"))?;
+        .map_err(|_| BadDuration::NotANumber(s.to_string()))?;
     let seconds = match unit {
         "ms" => n / 1000.0,
         "s" => n,
         "m" => n * 60.0,
-        _ => return Err(format!("unknown unit {unit:?} (expected ms, s or m)")),
+        _ => return Err(BadDuration::Unit(unit.to_string())),
     };
-    Duration::try_from_secs_f64(seconds).map_err(|e| format!("{s:?}: {e}"))
+    Duration::try_from_secs_f64(seconds).map_err(|_| BadDuration::OutOfRange(s.to_string()))
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //!
 //! | module       | its one job                                              |
 //! |--------------|----------------------------------------------------------|
-//! | [`schema`]   | [`Settings`]: what one source gives, every field optional |
-//! | [`sources`]  | reading a source (environment, `key=value` pairs, JSON, the rules file); [`Sources`], the precedence |
-//! | [`describe`] | reading `aws ecr describe-pull-through-cache-rules` output |
-//! | [`resolve`]  | checking values and filling defaults: [`Settings`] → [`Config`] |
-//! | [`error`]    | what can be wrong with a setting, as [`ErrorKind`]s       |
+//! | `schema`   | [`Settings`]: what one source gives, every field optional |
+//! | `sources`  | reading a source (environment, `key=value` pairs, JSON, the rules file); [`Sources`], the precedence |
+//! | `describe` | reading `aws ecr describe-pull-through-cache-rules` output |
+//! | `resolve`  | checking values and filling defaults: [`Settings`] → [`Config`] |
+//! | `error`    | what can be wrong with a setting, as [`ErrorKind`]s       |
 //!
 //! Precedence is one function, [`Sources::resolve`]: flags (and the
 //! variables that stand for them), then the host's config object, then

@@ -24,7 +24,7 @@ pub enum ErrorKind {
     /// The YAML parser rejected the input; the text is libyaml's own problem
     /// description, with its context when it has one.
     Syntax(String),
-    /// Nodes are nested deeper than [`MAX_DEPTH`](super::build::MAX_DEPTH).
+    /// Nodes are nested deeper than 10,000 levels, go-yaml's limit.
     TooDeep,
 }
 

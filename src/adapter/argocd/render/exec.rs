@@ -42,7 +42,7 @@ impl Limits<'_> {
 }
 
 /// A flag that SIGTERM (Argo CD's timeout, a pod shutdown) and SIGINT set,
-/// for [`Limits::cancel`]: the renderer's whole process group is then
+/// for `Limits::cancel`: the renderer's whole process group is then
 /// stopped and the run writes nothing.
 pub fn stop_on_signals() -> std::io::Result<std::sync::Arc<AtomicBool>> {
     let stop = std::sync::Arc::new(AtomicBool::new(false));
