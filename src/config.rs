@@ -28,6 +28,38 @@ pub struct Config {
     pub workloads: Vec<WorkloadSpec>,
     /// The generic pod-template rule for unknown kinds.
     pub generic: bool,
+    /// Images that operators read from their configuration: the operator
+    /// rows of the workload table, image env vars and flags, and embedded
+    /// configuration documents (`--no-operator-images` turns them off).
+    pub operator_images: bool,
+    /// What happens to a digest-pinned image.
+    pub digests: Digests,
+}
+
+/// What happens to a digest-pinned image (`name@sha256:…`,
+/// `name:tag@sha256:…`). ECR does not fill the cache on a first pull by
+/// digest (aws/containers-roadmap#2837), and containerd pulls `tag@digest` by
+/// digest, so a rewritten pin works only once the image was pulled by tag.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Digests {
+    /// Rewrite it like any other image, with a warning.
+    #[default]
+    Rewrite,
+    /// Leave it as written.
+    Keep,
+}
+
+impl std::str::FromStr for Digests {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Digests, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "rewrite" => Ok(Digests::Rewrite),
+            "keep" => Ok(Digests::Keep),
+            _ => Err(format!("expected rewrite or keep, got {s:?}")),
+        }
+    }
 }
 
 impl Config {
@@ -39,6 +71,8 @@ impl Config {
             exclude: Exclude::default(),
             workloads: Vec::new(),
             generic: true,
+            operator_images: true,
+            digests: Digests::Rewrite,
         }
     }
 }

@@ -53,7 +53,7 @@ mod testing;
 mod workload;
 pub mod yaml;
 
-pub use config::{Config, DEFAULT_DOCKER_HUB_PREFIX, DEFAULT_OPT_OUT_ANNOTATION};
+pub use config::{Config, DEFAULT_DOCKER_HUB_PREFIX, DEFAULT_OPT_OUT_ANNOTATION, Digests};
 pub use diag::Warning;
 pub use exclude::{Exclude, InvalidPattern};
 pub use locate::Object;

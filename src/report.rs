@@ -27,7 +27,7 @@ pub struct Entry<'a> {
     pub original: Option<&'a str>,
     /// The new image; null when it was left as written.
     pub result: Option<&'a str>,
-    /// `rewritten`, or why not: `opted-out`, `excluded`, `no-rule`,
+    /// `rewritten`, or why not: `opted-out`, `excluded`, `digest-kept`, `no-rule`,
     /// `already-cached`, `empty`, `whitespace`, `image-id`, `invalid`,
     /// `not-storable`, `too-long`, `not-a-string`, `alias`, `anchored`,
     /// `unsupported-style`.
@@ -62,6 +62,7 @@ pub fn status_name(status: &Status) -> &'static str {
         Status::Rewritten => "rewritten",
         Status::OptedOut => "opted-out",
         Status::Excluded(_) => "excluded",
+        Status::DigestKept => "digest-kept",
         Status::Kept(keep) => match keep {
             Keep::NoRule { .. } => "no-rule",
             Keep::AlreadyCached => "already-cached",

@@ -2,10 +2,11 @@
 //! same stream out with its images rewritten, and a record of every image
 //! field seen ([`Image`]) with why it ended as it did ([`Status`]).
 
-use crate::config::Config;
+use crate::config::{Config, Digests};
 use crate::diag::Warning;
 use crate::locate::{self, Locator, Object};
 use crate::path::FieldPath;
+use crate::report;
 use crate::rules::{Decision, Keep};
 use crate::splice::{self, Edit};
 use crate::yaml::{self, NodeKind, scalar};
@@ -38,6 +39,8 @@ pub enum Status {
     OptedOut,
     /// An `exclude` pattern (the one given) matches the image.
     Excluded(String),
+    /// Pinned by digest, and `--digests keep` leaves such images as written.
+    DigestKept,
     /// The rules leave it as written.
     Kept(Keep),
     /// The field is a number, bool, null, mapping or sequence.
@@ -55,7 +58,9 @@ impl Status {
     /// Opt-outs, exclusions, other registries and cached images are not.
     pub fn is_warning(&self) -> bool {
         match self {
-            Status::Rewritten | Status::OptedOut | Status::Excluded(_) => false,
+            Status::Rewritten | Status::OptedOut | Status::Excluded(_) | Status::DigestKept => {
+                false
+            }
             Status::Kept(keep) => keep.is_warning(),
             Status::NotAString | Status::Alias | Status::Anchored | Status::Unsupported(_) => true,
         }
@@ -78,6 +83,9 @@ impl std::fmt::Display for Status {
             Status::Rewritten => f.write_str("rewritten"),
             Status::OptedOut => {
                 f.write_str("the object or its pod template opts out; left unchanged")
+            }
+            Status::DigestKept => {
+                f.write_str("pinned by digest, and --digests keep leaves it as written")
             }
             Status::Excluded(pattern) => {
                 write!(f, "matches exclude pattern {pattern:?}; left unchanged")
@@ -201,6 +209,11 @@ fn decide(
             Some(pattern) => (Status::Excluded(pattern.to_string()), None),
             None => match config.rules.decide(&s.value) {
                 Decision::Keep(keep) => (Status::Kept(keep), None),
+                Decision::Rewrite { .. }
+                    if config.digests == Digests::Keep && report::is_digest_pinned(&s.value) =>
+                {
+                    (Status::DigestKept, None)
+                }
                 Decision::Rewrite { image, notes } => {
                     match scalar::replacement(text, node, s, &image) {
                         Ok((span, text)) => {

@@ -170,6 +170,8 @@ fn every_environment_variable_is_in_help_and_readme() {
         "PULLTHROUGH_OPT_OUT_ANNOTATION",
         "PULLTHROUGH_EXCLUDE",
         "PULLTHROUGH_GENERIC",
+        "PULLTHROUGH_OPERATOR_IMAGES",
+        "PULLTHROUGH_DIGESTS",
         "PULLTHROUGH_CONFIG",
         "PULLTHROUGH_RULES_FROM",
         "PULLTHROUGH_REPORT",

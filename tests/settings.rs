@@ -294,3 +294,61 @@ fn list_variables_are_trimmed_as_generate_reads_them() {
         "a blank registry is no registry"
     );
 }
+
+#[test]
+fn digests_and_operator_images_from_every_source() {
+    let digest = format!("sha256:{}", "c".repeat(64));
+    let pod = POD.replace(
+        "image: bitnami/redis:7.2",
+        &format!("image: bitnami/redis@{digest}"),
+    );
+    let kept = |out: &crate::kit::run::Run| {
+        out.stdout()
+            .contains(&format!("image: bitnami/redis@{digest}"))
+    };
+    let out = run(
+        &["--registry", REGISTRY, "-q", "--digests", "keep"],
+        pod.as_bytes(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(kept(&out), "{}", out.stdout());
+    let mut cmd = command(&["--registry", REGISTRY, "-q"]);
+    cmd.env("PULLTHROUGH_DIGESTS", "keep");
+    assert!(kept(&run_cmd(cmd, pod.as_bytes())));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.yaml");
+    std::fs::write(
+        &cfg,
+        "registry: r.io\ndigests: keep\noperatorImages: false\n",
+    )
+    .unwrap();
+    let out = run(&["-q", "--config", cfg.to_str().unwrap()], pod.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(kept(&out));
+    // The flag wins over the file.
+    let out = run(
+        &[
+            "-q",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--digests",
+            "rewrite",
+        ],
+        pod.as_bytes(),
+    );
+    assert!(!kept(&out), "{}", out.stdout());
+    // Bad values are settings errors that name the setting.
+    std::fs::write(&cfg, "registry: r.io\ndigests: sometimes\n").unwrap();
+    let out = run(&["--config", cfg.to_str().unwrap()], pod.as_bytes());
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("digests"), "{}", out.stderr);
+    let mut cmd = command(&["--registry", REGISTRY]);
+    cmd.env("PULLTHROUGH_OPERATOR_IMAGES", "maybe");
+    let out = run_cmd(cmd, pod.as_bytes());
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("PULLTHROUGH_OPERATOR_IMAGES"),
+        "{}",
+        out.stderr
+    );
+}

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand};
+use pullthrough::Digests;
 use pullthrough::settings::{self, RuleList, Settings, Sources};
 
 use super::output::write_stdout;
@@ -176,6 +177,17 @@ pub struct SettingsArgs {
     #[arg(long)]
     no_generic: bool,
 
+    /// Leave the images operators read from their configuration as written:
+    /// operator custom-resource fields, image env vars and flags, embedded
+    /// configs [env: PULLTHROUGH_OPERATOR_IMAGES=false].
+    #[arg(long)]
+    no_operator_images: bool,
+
+    /// Digest-pinned images: rewrite them (ECR fills the cache only after a
+    /// pull by tag), or keep them as written [default: rewrite].
+    #[arg(long, env = "PULLTHROUGH_DIGESTS", value_name = "POLICY", value_enum)]
+    digests: Option<DigestsArg>,
+
     /// Rules file (YAML): registry, prefixes, rules, exclude, workloads.
     #[arg(long, env = "PULLTHROUGH_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -223,6 +235,7 @@ impl SettingsArgs {
                 .collect()
         };
         let (rules, exclude) = (list(&self.rules), list(&self.exclude));
+        let env = Settings::from_env(var, "PULLTHROUGH_", false)?;
         Ok(Settings {
             registry: one(&self.registry),
             account_id: one(&self.account_id),
@@ -235,14 +248,31 @@ impl SettingsArgs {
             opt_out_annotation: one(&self.opt_out_annotation),
             exclude: (!exclude.is_empty()).then_some(exclude),
             workloads: None,
-            // --no-generic, else PULLTHROUGH_GENERIC (true or false).
+            // --no-generic, else PULLTHROUGH_GENERIC (true or false); the
+            // same for --no-operator-images.
             generic: if self.no_generic {
                 Some(false)
             } else {
-                Settings::from_env(var, "PULLTHROUGH_", false)?.generic
+                env.generic
             },
+            operator_images: if self.no_operator_images {
+                Some(false)
+            } else {
+                env.operator_images
+            },
+            digests: self.digests.map(|d| match d {
+                DigestsArg::Rewrite => Digests::Rewrite,
+                DigestsArg::Keep => Digests::Keep,
+            }),
         })
     }
+}
+
+/// `--digests`: what happens to a digest-pinned image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DigestsArg {
+    Rewrite,
+    Keep,
 }
 
 /// Where messages and the report go.

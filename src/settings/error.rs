@@ -77,7 +77,7 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::UnknownSetting => f.write_str(
                 "unknown setting (expected registry, account-id, region, docker-hub-prefix, \
-                 rules, opt-out-annotation, exclude or generic)",
+                 rules, opt-out-annotation, exclude, generic, operator-images or digests)",
             ),
             ErrorKind::Schema(m) | ErrorKind::Invalid(m) | ErrorKind::Unreadable(m) => {
                 f.write_str(m)
@@ -113,6 +113,8 @@ pub enum Name {
     Exclude,
     Workloads,
     Generic,
+    OperatorImages,
+    Digests,
 }
 
 impl Name {
@@ -128,6 +130,8 @@ impl Name {
             Name::Exclude => "exclude",
             Name::Workloads => "workloads",
             Name::Generic => "generic",
+            Name::OperatorImages => "operator-images",
+            Name::Digests => "digests",
         }
     }
 
@@ -137,6 +141,7 @@ impl Name {
             Name::AccountId => "accountId",
             Name::DockerHubPrefix => "dockerHubPrefix",
             Name::OptOutAnnotation => "optOutAnnotation",
+            Name::OperatorImages => "operatorImages",
             other => other.option(),
         }
     }

@@ -80,6 +80,8 @@ impl Settings {
             exclude,
             workloads,
             generic: self.generic.unwrap_or(true),
+            operator_images: self.operator_images.unwrap_or(true),
+            digests: self.digests.unwrap_or_default(),
         })
     }
 }

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::config::Digests;
 use crate::workload::WorkloadSpec;
 
 /// Settings as one source gives them; every field optional. This is also the
@@ -34,6 +35,10 @@ pub struct Settings {
     pub workloads: Option<Vec<WorkloadSpec>>,
     /// The generic pod-template rule for unknown kinds (default on).
     pub generic: Option<bool>,
+    /// Images operators read from their configuration (default on).
+    pub operator_images: Option<bool>,
+    /// `rewrite` (default) or `keep` digest-pinned images.
+    pub digests: Option<Digests>,
 }
 
 /// Upstream rules, written as one comma-separated string or as a list.
@@ -146,6 +151,8 @@ impl Settings {
             exclude: self.exclude.or(lower.exclude),
             workloads: self.workloads.or(lower.workloads),
             generic: self.generic.or(lower.generic),
+            operator_images: self.operator_images.or(lower.operator_images),
+            digests: self.digests.or(lower.digests),
         }
     }
 }

@@ -16,7 +16,8 @@ impl Settings {
     /// Settings from environment variables named `<prefix>REGISTRY`,
     /// `<prefix>ACCOUNT_ID`, `<prefix>DOCKER_HUB_PREFIX`, `<prefix>RULES`
     /// (comma-separated), `<prefix>OPT_OUT_ANNOTATION`, `<prefix>EXCLUDE`
-    /// (comma-separated), `<prefix>GENERIC` (`true`/`false`). The region
+    /// (comma-separated), `<prefix>GENERIC` and `<prefix>OPERATOR_IMAGES`
+    /// (`true`/`false`), `<prefix>DIGESTS` (`rewrite`/`keep`). The region
     /// comes from `AWS_REGION`, then `AWS_DEFAULT_REGION`, when `with_region`.
     /// Blank values count as unset.
     pub fn from_env(
@@ -27,6 +28,15 @@ impl Settings {
         let get = |name: &str| var(&format!("{prefix}{name}")).filter(|v| !v.trim().is_empty());
         let generic = get("GENERIC")
             .map(|v| parse_bool(&v).ok_or_else(|| not_bool(format!("{prefix}GENERIC"), &v)))
+            .transpose()?;
+        let operator_images = get("OPERATOR_IMAGES")
+            .map(|v| parse_bool(&v).ok_or_else(|| not_bool(format!("{prefix}OPERATOR_IMAGES"), &v)))
+            .transpose()?;
+        let digests = get("DIGESTS")
+            .map(|v| {
+                v.parse()
+                    .map_err(|e| Error::invalid(format!("{prefix}DIGESTS"), e))
+            })
             .transpose()?;
         let region = with_region.then(|| ambient_region(&var)).flatten();
         Ok(Settings {
@@ -40,12 +50,15 @@ impl Settings {
             exclude: get("EXCLUDE").map(|v| split_list(&v)),
             workloads: None,
             generic,
+            operator_images,
+            digests,
         })
     }
 
     /// Settings from `key = value` pairs named like the long options
     /// (`registry`, `account-id`, `region`, `docker-hub-prefix`, `rules`,
-    /// `opt-out-annotation`, `exclude`, `generic`), as a KRM ConfigMap
+    /// `opt-out-annotation`, `exclude`, `generic`, `operator-images`,
+    /// `digests`), as a KRM ConfigMap
     /// `functionConfig`'s `data` holds them. Unknown keys are errors.
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
@@ -64,6 +77,16 @@ impl Settings {
                 "generic" => {
                     s.generic = v
                         .map(|v| parse_bool(&v).ok_or_else(|| not_bool(key, &v)))
+                        .transpose()?;
+                }
+                "operator-images" => {
+                    s.operator_images = v
+                        .map(|v| parse_bool(&v).ok_or_else(|| not_bool(key, &v)))
+                        .transpose()?;
+                }
+                "digests" => {
+                    s.digests = v
+                        .map(|v| v.parse().map_err(|e| Error::invalid(key, e)))
                         .transpose()?;
                 }
                 _ => return Err(Error::new(key, ErrorKind::UnknownSetting)),
