@@ -88,6 +88,8 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
             .unwrap_or_default(),
         values_files: params.values_files.clone(),
         set: params.helm_parameters.clone(),
+        ignore_missing_values_files: params.ignore_missing_values_files,
+        build_env: generate::BuildEnv::from_lookup(env),
     };
     let tools = Tools::on_path(std::env::var_os("PATH").as_deref());
     // SIGTERM (Argo CD's timeout, a pod shutdown) or SIGINT: stop the
@@ -110,6 +112,7 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
         root: &root,
         tools: &tools,
         helm: &helm,
+        directory: &params.directory,
         timeout: (!args.timeout.is_zero()).then_some(args.timeout),
         cancel: Some(&stop),
     })
