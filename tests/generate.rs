@@ -953,6 +953,12 @@ fn example_application_names_the_plugin_and_its_parameters() {
         .collect();
     assert_eq!(used, ["values-files", "helm-parameters", "enabled"]);
     assert!(used.iter().all(|u| announced.contains(u)), "{announced:?}");
+    // plugin.yaml announces every parameter generate reads, and no other.
+    let mut read = pullthrough::generate::PARAMETER_NAMES.to_vec();
+    let mut announced = announced.clone();
+    read.sort_unstable();
+    announced.sort_unstable();
+    assert_eq!(announced, read);
     // What the Application sets is what generate accepts.
     let json = serde_json::to_string(&source["parameters"]).unwrap();
     let params = pullthrough::generate::Parameters::from_json(&json).unwrap();

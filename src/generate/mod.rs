@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 pub use buildenv::{BUILD_ENV, BuildEnv};
 pub use helm::{HelmOptions, release_name};
-pub use params::{ParamError, Parameters};
+pub use params::{NAMES as PARAMETER_NAMES, ParamError, Parameters};
 pub use plain::DirectoryOptions;
 
 /// What kind of app a directory holds, in the order Argo CD checks.
