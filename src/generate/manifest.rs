@@ -39,7 +39,7 @@ pub(super) enum Verdict {
 pub(super) const SKIP_MARKER: &str = "+argocd:skip-file-rendering";
 
 /// The hint every failure ends with.
-const EXCLUDE: &str = "Argo CD's directory source fails on this file too; leave it out with the plugin parameter directory-exclude";
+const EXCLUDE: &str = "Argo CD's directory source fails on this file too (fix it, or leave it out with the plugin parameter directory-exclude)";
 
 /// The verdict on a file named `name` holding `bytes`.
 pub(super) fn classify(name: &str, bytes: &[u8]) -> Verdict {

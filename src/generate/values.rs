@@ -174,8 +174,8 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// The matches of an absolute, normalised doublestar pattern, in
-/// doublestar's order: directories are read in name order; `**` in the
+/// The matches of a doublestar pattern for an absolute path (the
+/// repository's part escaped, [`Entry::pattern`]), in doublestar's order: directories are read in name order; `**` in the
 /// middle tries the directory itself, then every directory below it
 /// depth first; a final `**` matches the directory and everything below
 /// it, directories included (as `FilepathGlob` does: helm then fails on a
