@@ -9,6 +9,7 @@
 //! step ([`crate::rewrite`]), on each part.
 
 mod buildenv;
+mod doublestar;
 mod exec;
 mod glob;
 mod helm;

@@ -8,7 +8,7 @@
 //! 2. A relative entry is relative to the app; an absolute one (`/envs/a.yaml`)
 //!    to the repository root. Either must stay inside the repository.
 //! 3. An entry holding `*`, `?` or `[` is a doublestar glob: its matches in
-//!    doublestar's order ([`glob`]), each pattern in turn. A glob that
+//!    doublestar's order ([`doublestar`]), each pattern in turn. A glob that
 //!    matches nothing fails (`values file glob "…" matched no files`) unless
 //!    `ignore-missing-values-files` is set. A file that is also listed by
 //!    name is left out of the glob's matches: it goes where it is named.
@@ -22,7 +22,7 @@
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
-use super::{BuildEnv, Error, inside};
+use super::{BuildEnv, Error, doublestar, inside};
 
 /// The `--values` arguments for `raw` (the parameter's entries), in order.
 /// A path under `dir` is given relative to it, as written where it was
@@ -63,7 +63,8 @@ pub(super) fn resolve(
             }
             continue;
         }
-        let matches = glob(&entry.pattern(&root)?).map_err(|message| entry.error(message))?;
+        let matches =
+            doublestar::matches(&entry.pattern(&root)?).map_err(|message| entry.error(message))?;
         if matches.is_empty() {
             if ignore_missing {
                 continue;
@@ -172,137 +173,6 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// The matches of a doublestar pattern for an absolute path (the
-/// repository's part escaped, [`Entry::pattern`]), in doublestar's order: directories are read in name order; `**` in the
-/// middle tries the directory itself, then every directory below it
-/// depth first; a final `**` matches the directory and everything below
-/// it, directories included (as `FilepathGlob` does: helm then fails on a
-/// directory, as under Argo CD). With `{…}` alternatives the matches are
-/// merged in string order without duplicates, as doublestar merges them.
-fn glob(pattern: &str) -> Result<Vec<PathBuf>, String> {
-    let patterns = super::glob::expand_braces(pattern)?;
-    let mut matches = Vec::new();
-    for p in &patterns {
-        let segments: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
-        let literal = segments
-            .iter()
-            .take_while(|s| !super::glob::has_meta(s))
-            .count();
-        let base: PathBuf = std::iter::once("/".to_string())
-            .chain(segments[..literal].iter().map(|s| super::glob::unescape(s)))
-            .collect();
-        let rest = segments[literal..]
-            .iter()
-            .map(|s| Segment::new(s))
-            .collect::<Result<Vec<_>, _>>()?;
-        if rest.is_empty() {
-            // Only escaped meta characters: one file, if it exists.
-            if std::fs::metadata(&base).is_ok() {
-                matches.push(base);
-            }
-        } else {
-            walk(&base, &rest, &mut matches);
-        }
-    }
-    if patterns.len() > 1 {
-        matches.sort();
-        matches.dedup();
-    }
-    Ok(matches)
-}
-
-enum Segment {
-    Literal(String),
-    Pattern(globset::GlobMatcher),
-    DoubleStar,
-}
-
-impl Segment {
-    fn new(s: &str) -> Result<Segment, String> {
-        if s == "**" {
-            Ok(Segment::DoubleStar)
-        } else if super::glob::has_meta(s) {
-            super::glob::segment_pattern(s).map(Segment::Pattern)
-        } else {
-            Ok(Segment::Literal(super::glob::unescape(s)))
-        }
-    }
-}
-
-fn is_dir(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_dir())
-}
-
-/// The entries of `dir` in name order; none if it cannot be read
-/// (doublestar ignores such errors).
-fn entries(dir: &Path) -> Vec<PathBuf> {
-    let mut list: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    list.sort();
-    list
-}
-
-fn walk(dir: &Path, segments: &[Segment], out: &mut Vec<PathBuf>) {
-    let Some((first, rest)) = segments.split_first() else {
-        return;
-    };
-    let last = rest.is_empty();
-    match first {
-        Segment::Literal(name) => {
-            let path = dir.join(name);
-            if last && std::fs::metadata(&path).is_ok() {
-                out.push(path);
-            } else if !last && is_dir(&path) {
-                walk(&path, rest, out);
-            }
-        }
-        Segment::Pattern(m) => {
-            for path in entries(dir) {
-                let name = path.file_name().unwrap_or_default();
-                if !m.is_match(Path::new(name)) {
-                    continue;
-                }
-                if last {
-                    out.push(path);
-                } else if is_dir(&path) {
-                    walk(&path, rest, out);
-                }
-            }
-        }
-        Segment::DoubleStar => {
-            let mut below = Vec::new();
-            let mut visited = HashSet::new();
-            tree(dir, last, &mut below, &mut visited);
-            if last {
-                out.push(dir.to_path_buf());
-                out.extend(below);
-            } else {
-                walk(dir, rest, out);
-                for d in below {
-                    walk(&d, rest, out);
-                }
-            }
-        }
-    }
-}
-
-/// Everything below `dir` depth first in name order (only directories
-/// unless `files`); symlinked directories followed once each.
-fn tree(dir: &Path, files: bool, out: &mut Vec<PathBuf>, visited: &mut HashSet<PathBuf>) {
-    if !dir.canonicalize().is_ok_and(|c| visited.insert(c)) {
-        return;
-    }
-    for path in entries(dir) {
-        if is_dir(&path) {
-            out.push(path.clone());
-            tree(&path, files, out, visited);
-        } else if files {
-            out.push(path);
-        }
-    }
 }
 
 #[cfg(test)]
