@@ -24,9 +24,10 @@ use std::path::{Component, Path, PathBuf};
 
 use super::{BuildEnv, Error, doublestar, inside};
 
-/// The `--values` arguments for `raw` (the parameter's entries), in order.
-/// A path under `dir` is given relative to it, as written where it was
-/// named; anything else absolute.
+/// The `--values` arguments for `raw` (the parameter's entries), in order:
+/// each path with `..` resolved (as Argo CD hands helm the path it
+/// checked, so that `link/..` cannot lead helm elsewhere), relative to
+/// `dir` when under it, else absolute.
 pub(super) fn resolve(
     raw: &[String],
     dir: &Path,
@@ -59,7 +60,7 @@ pub(super) fn resolve(
             }
             inside(&root, &entry.path).map_err(|e| entry.error(e.to_string()))?;
             if seen.insert(entry.path.clone()) {
-                out.push(entry.arg.clone());
+                out.push(relative(&entry.path, &dir));
             }
             continue;
         }
@@ -74,21 +75,22 @@ pub(super) fn resolve(
         for m in matches {
             inside(&root, &m).map_err(|e| entry.error(e.to_string()))?;
             if !named.contains(m.as_path()) && seen.insert(m.clone()) {
-                out.push(m.strip_prefix(&dir).map_or(m.clone(), Path::to_path_buf));
+                out.push(relative(&m, &dir));
             }
         }
     }
     Ok(out)
 }
 
+fn relative(path: &Path, dir: &Path) -> PathBuf {
+    path.strip_prefix(dir).unwrap_or(path).to_path_buf()
+}
+
 /// One entry of the parameter.
 struct Entry {
     raw: String,
-    /// Absolute and normalised: what it is compared by.
+    /// Absolute and normalised: what is checked, compared and read.
     path: PathBuf,
-    /// What helm is given for a named file: the entry as written (after
-    /// substitution), relative to the app, or absolute.
-    arg: PathBuf,
     glob: bool,
 }
 
@@ -103,9 +105,9 @@ impl Entry {
                 "a {scheme}: URL; the plugin reads values files from the repository only"
             )));
         }
-        let (path, arg) = match value.strip_prefix('/') {
-            Some(rest) => (normalize(&root.join(rest)), root.join(rest)),
-            None => (normalize(&dir.join(value)), PathBuf::from(value)),
+        let path = match value.strip_prefix('/') {
+            Some(rest) => normalize(&root.join(rest)),
+            None => normalize(&dir.join(value)),
         };
         // As Argo CD, the path (a glob's too) is checked before any match.
         if !path.starts_with(root) {
@@ -115,7 +117,6 @@ impl Entry {
             raw: raw.to_string(),
             glob: value.contains(['*', '?', '[']),
             path,
-            arg,
         })
     }
 
@@ -253,8 +254,9 @@ mod tests {
         );
         // Build environment, absolute (repository-relative) and `..` paths.
         assert_eq!(ok(&["$ARGOCD_APP_NAMESPACE.yaml"]), ["shop.yaml"]);
-        assert_eq!(ok(&["/apps/web/values.yaml"]).len(), 1);
-        assert!(ok(&["/apps/web/values.yaml"])[0].starts_with('/'));
+        assert_eq!(ok(&["/apps/web/values.yaml"]), ["values.yaml"]);
+        assert!(ok(&["/apps/shared.yaml"])[0].ends_with("/apps/shared.yaml"));
+        assert!(ok(&["/apps/shared.yaml"])[0].starts_with('/'));
         assert_eq!(ok(&["../*.yaml"]).len(), 1);
         let all = ok(&["envs/**"]);
         assert_eq!(all[0], "envs", "a final ** matches the directory too");
@@ -304,6 +306,18 @@ mod tests {
             ["envs/m/d.yaml"]
         );
         drop(t);
+    }
+
+    #[test]
+    fn helm_reads_the_path_that_was_checked() {
+        let (_t, app) = app();
+        let outside = tempfile::tempdir().unwrap();
+        fs::create_dir(outside.path().join("deep")).unwrap();
+        fs::write(outside.path().join("values.yaml"), "secret: 1\n").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("deep"), app.join("out")).unwrap();
+        // The OS would read outside/values.yaml; the checked path is the app's.
+        let files = resolved(&app, &["out/../values.yaml", "./envs/../shop.yaml"], false);
+        assert_eq!(files.unwrap(), ["values.yaml", "shop.yaml"]);
     }
 
     #[test]
