@@ -116,7 +116,10 @@ pub(super) fn files(
             continue;
         }
         if hidden {
-            let why = if name.starts_with(".argocd-source") {
+            // Argo CD's `repoSourceFile` and `appSourceFile`.
+            let overrides = name == ".argocd-source.yaml"
+                || (name.starts_with(".argocd-source-") && name.ends_with(".yaml"));
+            let why = if overrides {
                 "Argo CD's parameter overrides, not manifests"
             } else {
                 "a hidden file"
@@ -124,8 +127,9 @@ pub(super) fn files(
             note(rel, why);
             continue;
         }
-        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-            let why = if link {
+        let target = std::fs::metadata(path);
+        if !target.as_ref().is_ok_and(|m| m.is_file()) {
+            let why = if link && target.is_ok_and(|m| m.is_dir()) {
                 "a symlink to a directory, not followed (as in Argo CD)"
             } else {
                 "not a regular file"
