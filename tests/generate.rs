@@ -444,6 +444,280 @@ fn plain_directory() {
         out.stdout
             .starts_with("# Comments and key order are kept.\napiVersion: v1\n")
     );
+    // Hidden files are skipped like hidden directories, and named (new with
+    // issue 14; Argo CD would read both).
+    assert!(!out.stdout.contains("from-a-hidden"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("pullthrough: skipped .extra.yaml: a hidden file\n")
+            && out
+                .stderr
+                .contains("pullthrough: skipped .hidden: a hidden directory\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The image of the first container of each object that has one.
+fn images(objects: &[Value]) -> Vec<String> {
+    objects
+        .iter()
+        .filter_map(|o| {
+            let spec = &o["spec"];
+            [
+                &spec["containers"],
+                &spec["template"]["spec"]["containers"],
+                &spec["jobTemplate"]["spec"]["template"]["spec"]["containers"],
+            ]
+            .into_iter()
+            .find_map(|c| c[0]["image"].as_str().map(str::to_string))
+        })
+        .collect()
+}
+
+#[test]
+fn a_directory_keeps_only_what_argo_cd_takes_for_manifests() {
+    // Argo CD's testdata/multiple-source-values case: a Helm values.yaml
+    // kept beside the manifests is no document of the app.
+    let out = generate(&Sidecar::new(true), &App::new("apps/multi-source-values"));
+    assert_eq!(out.names(), ["Pod/web"]);
+    assert_eq!(images(&out.objects()), [cached("library/nginx:1.27")]);
+    assert!(!out.stdout.contains("replicas"), "{}", out.stdout);
+    // The manifest passes byte for byte but for the image.
+    let pod =
+        fs::read_to_string(root().join("testdata/generate/repo/apps/multi-source-values/pod.yaml"))
+            .unwrap();
+    assert_eq!(
+        out.stdout,
+        pod.replace("nginx:1.27", &cached("library/nginx:1.27"))
+    );
+    // Every skipped file named, one line each, in path order.
+    let skipped: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("pullthrough: skipped "))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            "pullthrough: skipped .argocd-source-guestbook.yaml: Argo CD's parameter overrides, not manifests",
+            "pullthrough: skipped .argocd-source.yaml: Argo CD's parameter overrides, not manifests",
+            "pullthrough: skipped chart-template.yaml: it holds +argocd:skip-file-rendering",
+            "pullthrough: skipped lint-config.yaml: not a Kubernetes object (document 1: Object 'Kind' is missing); Argo CD skips it too",
+            "pullthrough: skipped values.yaml: not a Kubernetes object (document 1: Object 'Kind' is missing); Argo CD skips it too",
+        ],
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn directory_recurse_include_and_exclude() {
+    let sidecar = Sidecar::new(true);
+    let with = |params: Value| {
+        let app = App {
+            parameters: params,
+            ..App::new("apps/directory")
+        };
+        let mut names = generate(&sidecar, &app).names();
+        names.sort();
+        names
+    };
+    let string = |name: &str, value: &str| json!({"name": name, "string": value});
+    // The plugin's default reads subdirectories; `mirror`, a symlinked
+    // directory, is not followed (nor by Argo CD).
+    assert_eq!(
+        with(Value::Null),
+        [
+            "ConfigMap/config",
+            "CronJob/report",
+            "Deployment/web",
+            "Job/migrate-use2",
+            "Service/web-use2"
+        ]
+    );
+    // Argo CD's default.
+    assert_eq!(
+        with(json!([string("directory-recurse", "false")])),
+        ["ConfigMap/config", "Deployment/web"]
+    );
+    // Argo CD's documented include: `*` crosses directories.
+    assert_eq!(
+        with(json!([string(
+            "directory-include",
+            "{config.json,env-use2/*}"
+        )])),
+        ["ConfigMap/config", "Job/migrate-use2", "Service/web-use2"]
+    );
+    assert_eq!(
+        with(json!([
+            string("directory-include", "*.yaml"),
+            string("directory-exclude", "env-use2/deep/*"),
+        ])),
+        ["CronJob/report", "Deployment/web", "Service/web-use2"]
+    );
+    // As Argo CD's own test (TestFindManifests_Include): `**/` needs a `/`.
+    assert_eq!(
+        with(json!([string("directory-include", "**/*.yaml")])),
+        ["CronJob/report", "Job/migrate-use2", "Service/web-use2"]
+    );
+    // Include applies to file paths, with recurse off too.
+    assert_eq!(
+        with(json!([
+            string("directory-recurse", "false"),
+            string("directory-include", "*.json"),
+        ])),
+        ["ConfigMap/config"]
+    );
+    let bad = App {
+        parameters: json!([string("directory-exclude", "{a,b")]),
+        ..App::new("apps/directory")
+    };
+    generate(&sidecar, &bad).fails(
+        2,
+        "plugin parameter \"directory-exclude\": invalid glob \"{a,b\"",
+    );
+}
+
+#[test]
+fn a_directory_fails_where_argo_cd_fails() {
+    let sidecar = Sidecar::new(true);
+    let app = App::new("apps/directory");
+    let cases = [
+        // A manifest with a broken second document.
+        (
+            "partial.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\ninvalid:\n",
+            "partial.yaml: document 2: Object 'Kind' is missing; Argo CD's directory source fails on this file too",
+        ),
+        // Looks like a manifest, is not valid YAML.
+        (
+            "broken.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n",
+            "broken.yaml: document 1, line 5, column 1: invalid YAML",
+        ),
+        // JSON must be one object.
+        (
+            "settings.json",
+            "{\"host\": \"127.0.0.1\", \"port\": 3306}\n",
+            "settings.json: Failed to unmarshal: Object 'Kind' is missing",
+        ),
+        (
+            "list.json",
+            "[{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\"}]\n",
+            "list.json: Failed to unmarshal: Object 'Kind' is missing",
+        ),
+        // Jsonnet would lose its objects silently.
+        (
+            "guestbook.jsonnet",
+            "{ apiVersion: 'v1', kind: 'ConfigMap' }\n",
+            "guestbook.jsonnet: Jsonnet is not evaluated by the plugin",
+        ),
+    ];
+    for (file, text, message) in cases {
+        let out = generate_with(&sidecar, &app, |repo| {
+            fs::write(repo.join("apps/directory").join(file), text).unwrap();
+        });
+        out.fails(1, message);
+    }
+    // Left out with directory-exclude, the app renders again.
+    let excluded = App {
+        parameters: json!([{"name": "directory-exclude", "string": "*.jsonnet"}]),
+        ..App::new("apps/directory")
+    };
+    let out = generate_with(&sidecar, &excluded, |repo| {
+        fs::write(repo.join("apps/directory/guestbook.jsonnet"), "{}\n").unwrap();
+    });
+    assert_eq!(out.names().len(), 5);
+}
+
+/// `data` of the glob chart's ConfigMap, for these parameters.
+fn glob_chart(parameters: Value) -> serde_json::Map<String, Value> {
+    let app = App {
+        name: "team-a_shop",
+        parameters,
+        ..App::new("apps/glob-chart")
+    };
+    let objects = generate(&Sidecar::new(true), &app).objects();
+    objects
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap")
+        .and_then(|o| o["data"].as_object().cloned())
+        .expect("the values ConfigMap")
+}
+
+#[test]
+fn values_files_take_argo_cd_globs_in_its_order() {
+    let files = |list: &[&str]| glob_chart(json!([{"name": "values-files", "array": list}]));
+    let merged = |list: &[&str]| {
+        let data = files(list);
+        (
+            data["seen"].as_str().unwrap().to_string(),
+            data["last"].as_str().unwrap().to_string(),
+        )
+    };
+    // Sorted matches; later files win, as with --values.
+    assert_eq!(merged(&["envs/*.yaml"]), ("a,b".into(), "b".into()));
+    // A directory's own files first, then its subdirectories'.
+    assert_eq!(merged(&["envs/**/*.yaml"]), ("a,b,c".into(), "c".into()));
+    // A file named as well goes where it is named.
+    assert_eq!(
+        merged(&["envs/*.yaml", "envs/a.yaml"]),
+        ("a,b".into(), "a".into())
+    );
+    // Each pattern in turn.
+    assert_eq!(
+        merged(&["envs/nested/*.yaml", "envs/[ab].yaml"]),
+        ("a,b,c".into(), "b".into())
+    );
+}
+
+#[test]
+fn a_values_glob_that_matches_nothing_fails_as_in_argo_cd() {
+    let sidecar = Sidecar::new(true);
+    let app = |parameters: Value| App {
+        parameters,
+        ..App::new("apps/glob-chart")
+    };
+    generate(
+        &sidecar,
+        &app(json!([{"name": "values-files", "array": ["envs/*.yaml", "missing/*.yaml"]}])),
+    )
+    .fails(
+        1,
+        "values-files \"missing/*.yaml\": values file glob \"missing/*.yaml\" matched no files",
+    );
+    // ignoreMissingValueFiles, as a parameter.
+    let data = glob_chart(json!([
+        {"name": "values-files", "array": ["missing/*.yaml", "absent.yaml", "envs/a.yaml"]},
+        {"name": "ignore-missing-values-files", "string": "true"},
+    ]));
+    assert_eq!(data["last"], "a");
+}
+
+#[test]
+fn helm_parameters_and_values_files_get_the_build_environment() {
+    let data = glob_chart(json!([
+        {"name": "values-files", "array": ["namespaces/$ARGOCD_APP_NAMESPACE.yaml"]},
+        {"name": "helm-parameters", "map": {
+            "params.revision": "$ARGOCD_APP_REVISION_SHORT",
+            "params.app": "${ARGOCD_APP_NAME}-$ARGOCD_APP_PROJECT_NAME",
+            "params.source": "$ARGOCD_APP_SOURCE_PATH@$ARGOCD_APP_SOURCE_TARGET_REVISION",
+            "params.escaped": "$$ARGOCD_APP_NAME",
+            // Not in a Helm source's environment: empty, as in Argo CD.
+            "params.kube": "v$KUBE_VERSION.",
+            // Nothing else is read: the sidecar's HOME is not substituted.
+            "params.home": "x${HOME}y",
+        }},
+    ]));
+    assert_eq!(data["last"], "shop", "values-files substituted");
+    let param = |k: &str| data[&format!("param-{k}")].as_str().unwrap().to_string();
+    assert_eq!(param("revision"), "4f1c7a8");
+    assert_eq!(param("app"), "team-a_shop-default");
+    assert_eq!(param("source"), "apps/glob-chart@HEAD");
+    assert_eq!(param("escaped"), "$ARGOCD_APP_NAME");
+    assert_eq!(param("kube"), "v.");
+    assert_eq!(param("home"), "xy");
 }
 
 #[test]
@@ -679,6 +953,12 @@ fn example_application_names_the_plugin_and_its_parameters() {
         .collect();
     assert_eq!(used, ["values-files", "helm-parameters", "enabled"]);
     assert!(used.iter().all(|u| announced.contains(u)), "{announced:?}");
+    // plugin.yaml announces every parameter generate reads, and no other.
+    let mut read = pullthrough::adapter::argocd::PARAMETER_NAMES.to_vec();
+    let mut announced = announced.clone();
+    read.sort_unstable();
+    announced.sort_unstable();
+    assert_eq!(announced, read);
     // What the Application sets is what generate accepts.
     let json = serde_json::to_string(&source["parameters"]).unwrap();
     let params = pullthrough::adapter::argocd::Parameters::from_json(&json).unwrap();

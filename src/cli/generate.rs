@@ -35,6 +35,7 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
         root: &root,
         tools: &tools,
         helm: &request.helm,
+        directory: &request.parameters.directory,
         timeout: (!args.timeout.is_zero()).then_some(args.timeout),
         cancel: Some(&stop),
     })

@@ -17,7 +17,7 @@ pub mod render;
 
 use std::path::{Path, PathBuf};
 
-pub use params::{ParamError, Parameters};
+pub use params::{NAMES as PARAMETER_NAMES, ParamError, Parameters};
 use render::HelmOptions;
 
 use crate::settings::{self, Settings, Sources};
@@ -58,6 +58,8 @@ impl PluginRequest {
                 .unwrap_or_default(),
             values_files: parameters.values_files.clone(),
             set: parameters.helm_parameters.clone(),
+            ignore_missing_values_files: parameters.ignore_missing_values_files,
+            build_env: render::BuildEnv::from_lookup(&var),
         };
         Ok(PluginRequest {
             parameters,

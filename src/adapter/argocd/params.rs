@@ -3,11 +3,30 @@
 //! `[{"name":"values-files","array":["a.yaml"]},{"name":"helm-parameters","map":{"image.tag":"v1"}}]`,
 //! or `null` when the Application sets none. Argo CD sends what the
 //! Application says, never the announced defaults.
+//!
+//! Besides `enabled`, they are the options of Argo CD's own sources that a
+//! plugin source otherwise lacks: `directory.recurse`, `.include`,
+//! `.exclude`, and `helm.valueFiles`, `.parameters`,
+//! `.ignoreMissingValueFiles`
+//! ([types.go](https://github.com/argoproj/argo-cd/blob/master/pkg/apis/application/v1alpha1/types.go)).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
+
+use super::render::DirectoryOptions;
+
+/// Every parameter name, as `plugin.yaml` announces them.
+pub const NAMES: [&str; 7] = [
+    "enabled",
+    "values-files",
+    "helm-parameters",
+    "ignore-missing-values-files",
+    "directory-recurse",
+    "directory-include",
+    "directory-exclude",
+];
 
 /// The parameters `plugin.yaml` announces, with their defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +37,12 @@ pub struct Parameters {
     pub values_files: Vec<String>,
     /// `helm-parameters` (map): Helm `--set` values, in key order.
     pub helm_parameters: Vec<(String, String)>,
+    /// `ignore-missing-values-files`: leave out values files that do not
+    /// exist and globs that match nothing (default `"false"`).
+    pub ignore_missing_values_files: bool,
+    /// `directory-recurse` (default `"true"`; Argo CD's is false),
+    /// `directory-include`, `directory-exclude` (globs; default none).
+    pub directory: DirectoryOptions,
 }
 
 impl Default for Parameters {
@@ -26,6 +51,8 @@ impl Default for Parameters {
             enabled: true,
             values_files: Vec::new(),
             helm_parameters: Vec::new(),
+            ignore_missing_values_files: false,
+            directory: DirectoryOptions::default(),
         }
     }
 }
@@ -77,36 +104,59 @@ impl Parameters {
         let mut out = Parameters::default();
         for p in list {
             let shape = |want: &str| fail(&p.name, format!("expected {want}"));
-            match p.name.as_str() {
-                "enabled" => {
-                    let value = p.string.as_deref().ok_or_else(|| shape("a string"))?;
-                    out.enabled = match value.trim().to_ascii_lowercase().as_str() {
-                        "true" | "yes" | "on" | "1" | "" => true,
-                        "false" | "no" | "off" | "0" => false,
-                        _ => {
-                            return Err(fail(
-                                &p.name,
-                                format!("expected \"true\" or \"false\", got {value:?}"),
-                            ));
-                        }
-                    };
+            let flag = |default: bool| {
+                let value = p.string.as_deref().ok_or_else(|| shape("a string"))?;
+                boolean(value, default).ok_or_else(|| {
+                    fail(
+                        &p.name,
+                        format!("expected \"true\" or \"false\", got {value:?}"),
+                    )
+                })
+            };
+            let glob = || {
+                let value = p.string.clone().ok_or_else(|| shape("a string"))?;
+                if !value.is_empty() {
+                    super::render::glob::directory_pattern(&value)
+                        .map_err(|e| fail(&p.name, format!("invalid glob {value:?}: {e}")))?;
                 }
+                Ok(value)
+            };
+            match p.name.as_str() {
+                "enabled" => out.enabled = flag(true)?,
                 "values-files" => {
-                    out.values_files = p.array.ok_or_else(|| shape("an array"))?;
+                    out.values_files = p.array.clone().ok_or_else(|| shape("an array"))?;
                 }
                 "helm-parameters" => {
-                    out.helm_parameters =
-                        p.map.ok_or_else(|| shape("a map"))?.into_iter().collect();
+                    out.helm_parameters = p
+                        .map
+                        .clone()
+                        .ok_or_else(|| shape("a map"))?
+                        .into_iter()
+                        .collect();
                 }
+                "ignore-missing-values-files" => out.ignore_missing_values_files = flag(false)?,
+                "directory-recurse" => out.directory.recurse = flag(true)?,
+                "directory-include" => out.directory.include = glob()?,
+                "directory-exclude" => out.directory.exclude = glob()?,
                 _ => {
                     return Err(fail(
                         &p.name,
-                        "unknown (expected enabled, values-files or helm-parameters)".to_string(),
+                        format!("unknown (expected one of {})", NAMES.join(", ")),
                     ));
                 }
             }
         }
         Ok(out)
+    }
+}
+
+/// A string parameter read as a flag; empty is the default.
+fn boolean(value: &str, default: bool) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" => Some(default),
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
     }
 }
 
@@ -131,6 +181,35 @@ mod tests {
             ]
         );
         assert!(!p.enabled);
+        assert_eq!(p.directory, DirectoryOptions::default());
+    }
+
+    #[test]
+    fn argo_cd_source_options() {
+        let p = Parameters::from_json(
+            r#"[{"name":"directory-recurse","string":"false"},
+                {"name":"directory-include","string":"{config.yaml,env-use2/*}"},
+                {"name":"directory-exclude","string":"*.json"},
+                {"name":"ignore-missing-values-files","string":"true"},
+                {"name":"values-files","array":["envs/*.yaml","envs/$ARGOCD_APP_NAME.yaml"]}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.directory,
+            DirectoryOptions {
+                recurse: false,
+                include: "{config.yaml,env-use2/*}".into(),
+                exclude: "*.json".into(),
+            }
+        );
+        assert!(p.ignore_missing_values_files);
+        // Kept as written: globs and variables are resolved at render time.
+        assert_eq!(
+            p.values_files,
+            ["envs/*.yaml", "envs/$ARGOCD_APP_NAME.yaml"]
+        );
+        let empty = Parameters::from_json(r#"[{"name":"directory-recurse","string":""}]"#);
+        assert!(empty.unwrap().directory.recurse);
     }
 
     #[test]
@@ -156,6 +235,18 @@ mod tests {
                 "plugin parameter \"enabled\": expected \"true\" or \"false\"",
             ),
             ("{", "plugin parameters: invalid ARGOCD_APP_PARAMETERS"),
+            (
+                r#"[{"name":"directory-include","string":"[a"}]"#,
+                "plugin parameter \"directory-include\": invalid glob \"[a\"",
+            ),
+            (
+                r#"[{"name":"directory-exclude","array":["a"]}]"#,
+                "plugin parameter \"directory-exclude\": expected a string",
+            ),
+            (
+                r#"[{"name":"directory-recurse","string":"sometimes"}]"#,
+                "plugin parameter \"directory-recurse\": expected \"true\" or \"false\"",
+            ),
         ];
         for (json, want) in cases {
             let got = Parameters::from_json(json).unwrap_err().to_string();

@@ -1,11 +1,12 @@
 //! A Helm chart: `helm dependency build` when dependencies are declared but
 //! not in `charts/`, then `helm template` with Argo CD's release name,
-//! namespace, Kubernetes version and API versions.
+//! namespace, Kubernetes version and API versions, and the app's values
+//! files and parameters with Argo CD's build environment substituted.
 
 use std::ffi::OsString;
 use std::path::Path;
 
-use super::{Error, Part, Request, exec, inside};
+use super::{BuildEnv, Error, Part, Request, exec, inside, values};
 
 /// What `helm template` is told besides the chart.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,10 +19,17 @@ pub struct HelmOptions {
     pub kube_version: Option<String>,
     /// One `--api-versions` each, e.g. `monitoring.coreos.com/v1`.
     pub api_versions: Vec<String>,
-    /// `--values`, relative to the app directory, in order.
+    /// `--values`, relative to the app directory, in order; globs and the
+    /// build environment as Argo CD's `valueFiles` ([`values`]).
     pub values_files: Vec<String>,
-    /// `--set KEY=VALUE`, in order.
+    /// `--set KEY=VALUE`, in order; the build environment substituted in
+    /// each value.
     pub set: Vec<(String, String)>,
+    /// Argo CD's `ignoreMissingValueFiles`: a values file that does not
+    /// exist, or a glob that matches nothing, is left out.
+    pub ignore_missing_values_files: bool,
+    /// What `$ARGOCD_APP_*` stands for in `values_files` and `set`.
+    pub build_env: BuildEnv,
 }
 
 /// The Helm release name for Argo CD's `ARGOCD_APP_NAME`: an app outside
@@ -69,13 +77,25 @@ fn template_args(request: &Request) -> Result<Vec<OsString>, Error> {
     for v in &o.api_versions {
         flag("--api-versions", v);
     }
-    for file in &o.values_files {
-        // Helm would read any path of the sidecar, or fetch a URL.
-        inside(request.root, &request.dir.join(file))?;
-        flag("--values", file);
+    // Resolved and checked here: helm would read any path of the sidecar,
+    // or fetch a URL.
+    let files = values::resolve(
+        &o.values_files,
+        request.dir,
+        request.root,
+        &o.build_env,
+        o.ignore_missing_values_files,
+    )?;
+    for file in &files {
+        args.push("--values".into());
+        args.push(file.into());
     }
+    // Argo CD substitutes parameter values, not names, then escapes commas
+    // (`helmTemplate`, `cleanSetParameters`).
     for (key, value) in &o.set {
-        flag("--set", &format!("{key}={}", escape_set_value(value)));
+        let value = o.build_env.envsubst(value);
+        args.push("--set".into());
+        args.push(format!("{key}={}", escape_set_value(&value)).into());
     }
     args.push("--include-crds".into());
     Ok(args)
@@ -198,6 +218,7 @@ mod tests {
             api_versions: vec!["a/v1".into(), "b/v2".into()],
             values_files: vec!["prod.yaml".into()],
             set: vec![("image.tag".into(), "v1".into())],
+            ..HelmOptions::default()
         };
         let tools = Tools::on_path(None);
         let request = Request {
@@ -205,6 +226,7 @@ mod tests {
             root: dir.path(),
             tools: &tools,
             helm: &helm,
+            directory: &super::super::DirectoryOptions::default(),
             timeout: None,
             cancel: None,
         };

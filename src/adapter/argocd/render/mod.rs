@@ -8,17 +8,24 @@
 //! carries the renderer's stderr. Rewriting the images is the caller's next
 //! step ([`crate::rewrite`]), on each part.
 
+mod buildenv;
+mod doublestar;
 mod exec;
+pub(crate) mod glob;
 mod helm;
+mod manifest;
 mod plain;
+mod values;
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+pub use buildenv::{BUILD_ENV, BuildEnv};
 pub use exec::stop_on_signals;
 pub use helm::{HelmOptions, release_name};
+pub use plain::DirectoryOptions;
 
 /// What kind of app a directory holds, in the order Argo CD checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +34,8 @@ pub enum Source {
     Kustomization,
     /// `Chart.yaml`.
     Chart,
-    /// Anything else: every `*.yaml`, `*.yml` and `*.json` below it.
+    /// Anything else: its `*.yaml`, `*.yml` and `*.json` files that are
+    /// manifests, as Argo CD's directory source reads them.
     Directory,
 }
 
@@ -88,6 +96,8 @@ pub struct Request<'a> {
     pub root: &'a Path,
     pub tools: &'a Tools,
     pub helm: &'a HelmOptions,
+    /// How a plain directory is read.
+    pub directory: &'a DirectoryOptions,
     /// For all renderer runs together; the one running then is killed.
     pub timeout: Option<Duration>,
     /// Set when the run must stop now (the caller's SIGTERM handler): the
@@ -111,7 +121,8 @@ pub struct Rendered {
     pub source: Source,
     pub parts: Vec<Part>,
     /// What the renderers wrote on stderr when they succeeded (Helm's
-    /// deprecation notices, `helm dependency build` progress), to pass on.
+    /// deprecation notices, `helm dependency build` progress), and the
+    /// files of a plain directory that were skipped, to pass on.
     pub stderr: String,
 }
 
@@ -164,6 +175,13 @@ pub enum Error {
     },
     /// A symlink, or a values file, leads out of the repository.
     OutsideRepository { path: PathBuf, target: PathBuf },
+    /// A file of a plain directory that Argo CD would fail on; `name` is
+    /// relative to the app.
+    Manifest { name: String, message: String },
+    /// An entry of the `values-files` parameter cannot be used.
+    ValuesFile { entry: String, message: String },
+    /// A plugin parameter's value cannot be used.
+    Parameter { name: String, message: String },
 }
 
 impl fmt::Display for Error {
@@ -205,6 +223,11 @@ impl fmt::Display for Error {
                 )
             }
             Error::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            Error::Manifest { name, message } => write!(f, "{name}: {message}"),
+            Error::ValuesFile { entry, message } => write!(f, "values-files {entry:?}: {message}"),
+            Error::Parameter { name, message } => {
+                write!(f, "plugin parameter {name:?}: {message}")
+            }
             Error::OutsideRepository { path, target } => write!(
                 f,
                 "{}: leads out of the repository (to {}); not followed",
@@ -247,7 +270,9 @@ pub fn render(request: &Request) -> Result<Rendered, Error> {
             helm::local_dependencies_inside(request.dir, request.root)?;
             helm::render(request, &limits, &mut stderr)?
         }
-        Source::Directory => plain::files(request.dir, request.root)?,
+        Source::Directory => {
+            plain::files(request.dir, request.root, request.directory, &mut stderr)?
+        }
     };
     Ok(Rendered {
         source,

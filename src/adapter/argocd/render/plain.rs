@@ -1,62 +1,164 @@
-//! A plain directory: every `*.yaml`, `*.yml` and `*.json` file below it, in
-//! path order, as Argo CD's own directory source reads it. Hidden
-//! directories (`.git`, `.github`) are skipped. Symlinks inside the
-//! repository are followed; one that leads out of it is an error, as in
-//! Argo CD, which refuses repositories with out-of-bounds symlinks.
+//! A plain directory, read as Argo CD's directory source reads it
+//! (`findManifests` and `getPotentiallyValidManifests` in
+//! [repository.go](https://github.com/argoproj/argo-cd/blob/master/reposerver/repository/repository.go),
+//! options as `ApplicationSourceDirectory` in
+//! [types.go](https://github.com/argoproj/argo-cd/blob/master/pkg/apis/application/v1alpha1/types.go)):
+//!
+//! - Files named `*.yaml`, `*.yml`, `*.json` or `*.jsonnet`, in path order
+//!   (each directory in name order, as Go's `filepath.Walk`), each passed on
+//!   as its own stream, byte for byte, if it is a manifest ([`manifest`]);
+//!   a file that is not is named on stderr.
+//! - Subdirectories only with `recurse`. The plugin's default is `true`
+//!   (what it always did); Argo CD's is `false`.
+//! - `exclude`, then `include`: globs on the file's path relative to the
+//!   app ([`super::glob`]); empty is no filter, as in Argo CD.
+//! - Hidden files and directories are skipped, `.argocd-source.yaml` and
+//!   `.argocd-source-<app>.yaml` (Argo CD's parameter overrides, which
+//!   argocd-image-updater writes back) among them. Argo CD reads hidden
+//!   files as any other; this is where the two differ (README).
+//! - A symlink to a file in the repository is read; a symlink to a
+//!   directory is not followed (`filepath.Walk` does not); a symlink that
+//!   leads out of the repository is an error, as in Argo CD, which refuses
+//!   repositories with out-of-bounds symlinks.
 
 use std::path::Path;
 
 use walkdir::WalkDir;
 
+use super::manifest::{self, Verdict};
 use super::{Error, Part, inside};
 
-const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+/// `directory.*` as plugin parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryOptions {
+    /// `directory-recurse`: read subdirectories too.
+    pub recurse: bool,
+    /// `directory-include`: only files whose path matches.
+    pub include: String,
+    /// `directory-exclude`: no file whose path matches.
+    pub exclude: String,
+}
 
-pub(super) fn files(dir: &Path, root: &Path) -> Result<Vec<Part>, Error> {
-    let mut escaped = None;
-    let walk = WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            if e.depth() == 0 || escaped.is_some() {
-                return escaped.is_none();
-            }
-            if e.file_type().is_dir() && e.file_name().to_string_lossy().starts_with('.') {
-                return false;
-            }
-            if e.path_is_symlink() {
-                if let Err(err) = inside(root, e.path()) {
-                    escaped = Some(err);
-                    return false;
-                }
-            }
-            true
-        });
+impl Default for DirectoryOptions {
+    fn default() -> Self {
+        DirectoryOptions {
+            recurse: true,
+            include: String::new(),
+            exclude: String::new(),
+        }
+    }
+}
+
+/// The names Argo CD's directory source reads (`manifestFile`); case
+/// matters, as in Argo CD.
+const EXTENSIONS: [&str; 4] = ["yaml", "yml", "json", "jsonnet"];
+
+/// The manifests of the directory `dir`; files skipped are named, one line
+/// each, on `notes`.
+pub(super) fn files(
+    dir: &Path,
+    root: &Path,
+    options: &DirectoryOptions,
+    notes: &mut String,
+) -> Result<Vec<Part>, Error> {
+    let pattern = |name: &str, value: &str| {
+        (!value.is_empty())
+            .then(|| {
+                super::glob::directory_pattern(value).map_err(|message| Error::Parameter {
+                    name: name.to_string(),
+                    message: format!("invalid glob {value:?}: {message}"),
+                })
+            })
+            .transpose()
+    };
+    let include = pattern("directory-include", &options.include)?;
+    let exclude = pattern("directory-exclude", &options.exclude)?;
+    let mut note = |rel: &Path, why: &str| {
+        notes.push_str(&format!("pullthrough: skipped {}: {why}\n", rel.display()));
+    };
     let mut parts = Vec::new();
-    for entry in walk {
+    let mut walk = WalkDir::new(dir).sort_by_file_name().into_iter();
+    while let Some(entry) = walk.next() {
         let entry = entry.map_err(|e| Error::Io {
             path: e.path().unwrap_or(dir).to_path_buf(),
             error: e.into(),
         })?;
+        if entry.depth() == 0 {
+            continue;
+        }
         let path = entry.path();
-        let wanted = path
-            .extension()
-            .is_some_and(|x| EXTENSIONS.iter().any(|w| x == *w));
-        if !entry.file_type().is_file() || !wanted {
+        let rel = path.strip_prefix(dir).unwrap_or(path);
+        let name = entry.file_name().to_string_lossy();
+        let hidden = name.starts_with('.');
+        if entry.file_type().is_dir() {
+            if hidden && options.recurse {
+                note(rel, "a hidden directory");
+            }
+            if hidden || !options.recurse {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        let link = entry.path_is_symlink();
+        if link {
+            match path.canonicalize() {
+                Ok(_) => {
+                    inside(root, path)?;
+                }
+                Err(_) if wanted(&name) && !hidden => {
+                    note(rel, "a symlink whose destination is missing");
+                    continue;
+                }
+                Err(_) => continue,
+            }
+        }
+        if !wanted(&name) {
+            continue;
+        }
+        if hidden {
+            // Argo CD's `repoSourceFile` and `appSourceFile`.
+            let overrides = name == ".argocd-source.yaml"
+                || (name.starts_with(".argocd-source-") && name.ends_with(".yaml"));
+            let why = if overrides {
+                "Argo CD's parameter overrides, not manifests"
+            } else {
+                "a hidden file"
+            };
+            note(rel, why);
+            continue;
+        }
+        let target = std::fs::metadata(path);
+        if !target.as_ref().is_ok_and(|m| m.is_file()) {
+            let why = if link && target.is_ok_and(|m| m.is_dir()) {
+                "a symlink to a directory, not followed (as in Argo CD)"
+            } else {
+                "not a regular file"
+            };
+            note(rel, why);
+            continue;
+        }
+        if exclude.as_ref().is_some_and(|g| g.is_match(rel))
+            || include.as_ref().is_some_and(|g| !g.is_match(rel))
+        {
             continue;
         }
         let bytes = std::fs::read(path).map_err(|error| Error::Io {
             path: path.to_path_buf(),
             error,
         })?;
-        let name = path.strip_prefix(dir).unwrap_or(path).display().to_string();
-        parts.push(Part { name, bytes });
+        let name = rel.display().to_string();
+        match manifest::classify(&name, &bytes) {
+            Verdict::Manifest => parts.push(Part { name, bytes }),
+            Verdict::Skip(why) => note(rel, &why),
+            Verdict::Fail(message) => return Err(Error::Manifest { name, message }),
+        }
     }
-    match escaped {
-        Some(err) => Err(err),
-        None => Ok(parts),
-    }
+    Ok(parts)
+}
+
+fn wanted(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| EXTENSIONS.contains(&ext))
 }
 
 /// Checks that no symlink under `dir` (hidden directories included, links
@@ -92,30 +194,114 @@ mod tests {
         parts.iter().map(|p| p.name.as_str()).collect()
     }
 
-    #[test]
-    fn path_order_extensions_and_hidden_directories() {
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
         let t = tempfile::tempdir().unwrap();
-        let d = t.path();
-        for f in [
-            "b.yml",
-            "a.yaml",
-            "c.json",
-            "sub/x.yaml",
-            ".hidden/h.yaml",
-            ".top.yaml",
-            "README.md",
-            "k.YAML",
-        ] {
-            let p = d.join(f);
+        for (f, text) in files {
+            let p = t.path().join(f);
             fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, f).unwrap();
+            fs::write(p, text).unwrap();
         }
-        let parts = files(d, d).unwrap();
+        t
+    }
+
+    fn read(dir: &Path, options: &DirectoryOptions) -> (Vec<String>, String) {
+        let mut notes = String::new();
+        let parts = files(dir, dir, options, &mut notes).unwrap();
+        (names(&parts).iter().map(|s| s.to_string()).collect(), notes)
+    }
+
+    const OBJECT: &str = "kind: ConfigMap\n";
+
+    #[test]
+    fn path_order_extensions_and_hidden_files() {
+        let t = tree(&[
+            ("b.yml", OBJECT),
+            ("a.yaml", OBJECT),
+            ("c.json", r#"{"kind": "ConfigMap"}"#),
+            ("sub/x.yaml", OBJECT),
+            ("sub.yaml", OBJECT),
+            (".hidden/h.yaml", OBJECT),
+            (".top.yaml", OBJECT),
+            (".argocd-source-web.yaml", "helm: {parameters: []}\n"),
+            ("README.md", OBJECT),
+            ("k.YAML", OBJECT),
+            (".yaml", OBJECT),
+        ]);
+        let (names, notes) = read(t.path(), &DirectoryOptions::default());
+        // Each directory in name order: `sub` before `sub.yaml`.
         assert_eq!(
-            names(&parts),
-            [".top.yaml", "a.yaml", "b.yml", "c.json", "sub/x.yaml"]
+            names,
+            ["a.yaml", "b.yml", "c.json", "sub/x.yaml", "sub.yaml"]
         );
-        assert_eq!(parts[1].bytes, b"a.yaml");
+        assert_eq!(
+            notes,
+            "pullthrough: skipped .argocd-source-web.yaml: Argo CD's parameter overrides, not manifests\n\
+             pullthrough: skipped .hidden: a hidden directory\n\
+             pullthrough: skipped .top.yaml: a hidden file\n\
+             pullthrough: skipped .yaml: a hidden file\n"
+        );
+    }
+
+    #[test]
+    fn recurse_include_exclude() {
+        let t = tree(&[
+            ("deployment.yaml", OBJECT),
+            ("config.json", r#"{"kind": "ConfigMap"}"#),
+            ("env-use2/a.yaml", OBJECT),
+            ("env-use2/deep/b.yaml", OBJECT),
+            ("other/c.yaml", OBJECT),
+        ]);
+        let options = |recurse, include: &str, exclude: &str| DirectoryOptions {
+            recurse,
+            include: include.into(),
+            exclude: exclude.into(),
+        };
+        let names = |o: DirectoryOptions| read(t.path(), &o).0;
+        assert_eq!(
+            names(options(false, "", "")),
+            ["config.json", "deployment.yaml"]
+        );
+        assert_eq!(names(options(true, "", "")).len(), 5);
+        // Argo CD's documented example, and `*` crossing directories.
+        assert_eq!(
+            names(options(true, "{config.json,env-use2/*}", "")),
+            ["config.json", "env-use2/a.yaml", "env-use2/deep/b.yaml"]
+        );
+        assert_eq!(
+            names(options(true, "*.yaml", "env-use2/deep/*")),
+            ["deployment.yaml", "env-use2/a.yaml", "other/c.yaml"]
+        );
+        assert_eq!(names(options(true, "**/*.yaml", "")).len(), 3);
+        let mut notes = String::new();
+        let err = files(t.path(), t.path(), &options(true, "[", ""), &mut notes).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("plugin parameter \"directory-include\": invalid glob \"[\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn not_manifests_are_named_and_broken_ones_fail() {
+        let t = tree(&[
+            ("deployment.yaml", OBJECT),
+            ("values.yaml", "replicas: 3\n"),
+            (
+                "chart-template.yaml",
+                "# +argocd:skip-file-rendering\n{{ x }}\n",
+            ),
+        ]);
+        let (names, mut notes) = read(t.path(), &DirectoryOptions::default());
+        assert_eq!(names, ["deployment.yaml"]);
+        assert_eq!(notes.lines().count(), 2, "{notes}");
+        assert!(notes.contains("skipped values.yaml: not a Kubernetes object"));
+        fs::write(t.path().join("z.json"), r#"{"port": 3306}"#).unwrap();
+        let err = files(t.path(), t.path(), &DirectoryOptions::default(), &mut notes);
+        let err = err.unwrap_err().to_string();
+        assert!(
+            err.starts_with("z.json: Failed to unmarshal: Object 'Kind' is missing"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -123,17 +309,26 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let repo = t.path().join("repo");
         let app = repo.join("app");
-        fs::create_dir_all(&app).unwrap();
+        fs::create_dir_all(app.join("real")).unwrap();
         fs::write(repo.join("shared.yaml"), "kind: A\n").unwrap();
+        fs::write(app.join("real/in.yaml"), "kind: B\n").unwrap();
         std::os::unix::fs::symlink("../shared.yaml", app.join("link.yaml")).unwrap();
-        let parts = files(&app, &repo).unwrap();
-        assert_eq!(names(&parts), ["link.yaml"]);
+        std::os::unix::fs::symlink("real", app.join("dir.yaml")).unwrap();
+        std::os::unix::fs::symlink("real", app.join("linked-dir")).unwrap();
+        std::os::unix::fs::symlink("gone.yaml", app.join("dangling.yaml")).unwrap();
+        let mut notes = String::new();
+        let parts = files(&app, &repo, &DirectoryOptions::default(), &mut notes).unwrap();
+        // The directory symlinks are not followed: real/in.yaml once.
+        assert_eq!(names(&parts), ["link.yaml", "real/in.yaml"]);
         assert_eq!(parts[0].bytes, b"kind: A\n");
+        assert!(notes.contains("skipped dangling.yaml: a symlink whose destination is missing"));
+        assert!(notes.contains("skipped dir.yaml: a symlink to a directory"));
         // The same link leads out when the app is the whole repository.
-        let err = files(&app, &app).unwrap_err().to_string();
+        let err = files(&app, &app, &DirectoryOptions::default(), &mut notes)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("leads out of the repository"), "{err}");
-        fs::write(t.path().join("secret.yaml"), "x").unwrap();
         std::os::unix::fs::symlink(t.path(), app.join("outside")).unwrap();
-        assert!(files(&app, &repo).is_err());
+        assert!(files(&app, &repo, &DirectoryOptions::default(), &mut notes).is_err());
     }
 }
