@@ -5,7 +5,7 @@
 //! repository served on 127.0.0.1 by the test, so each request runs `helm
 //! dependency build` against it. With one shared repository cache, 4 to 8
 //! of 160 such runs failed with Helm's `no cached repository for
-//! helm-manager-… found` (README, "Argo CD", concurrency).
+//! helm-manager-… found` (README, "Under load").
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -197,7 +197,7 @@ fn a_request_stopped_during_its_dependency_build_does_not_break_the_next() {
         repo.hold_archives();
         let (work, mut cmd) = cmp_command(&sidecar, &app, |r| app_files(r, &repo.url, i));
         if how == "deadline" {
-            cmd.env("PULLTHROUGH_TIMEOUT", "5s");
+            cmd.env("PULLTHROUGH_TIMEOUT", "10s");
         }
         let mut child = cmd
             .stdout(Stdio::piped())
@@ -220,7 +220,7 @@ fn a_request_stopped_during_its_dependency_build_does_not_break_the_next() {
         assert!(out.stdout.is_empty(), "{how}: stdout {}", out.stdout);
         match how {
             "deadline" => {
-                out.fails(1, "did not finish within 5s (--timeout) and was killed");
+                out.fails(1, "did not finish within 10s (--timeout) and was killed");
                 assert_eq!(request_dirs(&tmp), Vec::<PathBuf>::new(), "{how}");
             }
             "SIGTERM" => {
