@@ -23,7 +23,10 @@ COPY rootfs/ /
 USER 999:999
 
 # Helm writes its cache, config and data under HOME unless told otherwise;
-# only /tmp is writable (an emptyDir in the pod, argo-cd#10265).
+# only /tmp is writable (an emptyDir in the pod, argo-cd#10265). All requests
+# share these; `helm dependency build` gets a repository cache of its own
+# request under /tmp (pullthrough-helm-*), as concurrent builds sharing one
+# read each other's half-written indexes (README, "Under load").
 ENV PATH=/usr/local/bin \
     HOME=/tmp \
     HELM_CACHE_HOME=/tmp/helm/cache \

@@ -100,6 +100,12 @@ fn the_argo_cd_chart_with_the_values_file_carries_the_sidecar() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"repo-server"), "{names:?}");
+    // The parallelism the sidecar's memory limit is sized for.
+    let params = docs
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "argocd-cmd-params-cm")
+        .expect("the chart renders argocd-cmd-params-cm");
+    assert_eq!(params["data"]["reposerver.parallelism.limit"], "16");
 }
 
 #[test]

@@ -22,6 +22,9 @@ use serde_json::{Value, json};
 
 use crate::kit::run::{REGISTRY, command, on_path, root, run_cmd, tool};
 
+/// Many requests at once, sharing the sidecar's Helm directories.
+mod concurrency;
+
 const PLATFORM_REGISTRY: &str = REGISTRY;
 
 fn cached(image: &str) -> String {
@@ -256,6 +259,25 @@ fn param_env(parameters: &Value) -> Vec<(String, String)> {
 /// One generate request: a fresh copy of the repository (plus `prepare`'s
 /// changes), the plugin's generate command in the app's directory.
 fn generate_with(sidecar: &Sidecar, app: &App, prepare: impl FnOnce(&Path)) -> Generated {
+    let (_work, mut cmd) = cmp_command(sidecar, app, prepare);
+    let start = Instant::now();
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    Generated {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+/// The command of one generate request, not yet started, and the request's
+/// work directory (the copy of the repository), which lives as long as the
+/// returned `TempDir`.
+fn cmp_command(
+    sidecar: &Sidecar,
+    app: &App,
+    prepare: impl FnOnce(&Path),
+) -> (tempfile::TempDir, Command) {
     let work = tempfile::tempdir().unwrap();
     let repo = work.path().join("_cmp_server/4f1c7a8e");
     copy_repo(&root().join("testdata/generate/repo"), &repo);
@@ -311,14 +333,7 @@ fn generate_with(sidecar: &Sidecar, app: &App, prepare: impl FnOnce(&Path)) -> G
     for (k, v) in param_env(&app.parameters) {
         cmd.env(k, v);
     }
-    let start = Instant::now();
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    Generated {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: start.elapsed(),
-    }
+    (work, cmd)
 }
 
 fn generate(sidecar: &Sidecar, app: &App) -> Generated {

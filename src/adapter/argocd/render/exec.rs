@@ -8,7 +8,7 @@
 //! SIGTERM, then SIGKILL after a grace. Its pipes are not waited for past a
 //! short grace: a grandchild that holds them open cannot hang the run.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -66,6 +66,18 @@ pub(super) fn run(
     dir: &Path,
     limits: &Limits,
 ) -> Result<Output, Error> {
+    run_with_env(program, args, dir, &[], limits)
+}
+
+/// [`run`] with `env` set on top of the inherited environment (e.g. the
+/// request's own Helm repository cache, see [`super::scratch`]).
+pub(super) fn run_with_env(
+    program: &Path,
+    args: &[OsString],
+    dir: &Path,
+    env: &[(&str, &OsStr)],
+    limits: &Limits,
+) -> Result<Output, Error> {
     let deadline = limits.deadline;
     // Only the first arguments: Argo CD's API versions alone can be many
     // dozens of flags.
@@ -76,6 +88,7 @@ pub(super) fn run(
     }
     let mut child = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -2,11 +2,15 @@
 //! not in `charts/`, then `helm template` with Argo CD's release name,
 //! namespace, Kubernetes version and API versions, and the app's values
 //! files and parameters with Argo CD's build environment substituted.
+//!
+//! `helm dependency build` gets a repository cache of the request's own
+//! ([`scratch`]): concurrent requests that share one cache read each other's
+//! half-written repository indexes.
 
 use std::ffi::OsString;
 use std::path::Path;
 
-use super::{BuildEnv, Error, Part, Request, exec, inside, values};
+use super::{BuildEnv, Error, Part, Request, exec, inside, scratch, values};
 
 /// What `helm template` is told besides the chart.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,7 +51,10 @@ pub(super) fn render(
     let helm = &request.tools.helm;
     if !missing_dependencies(request.dir).is_empty() {
         let args = ["dependency".into(), "build".into()];
-        let out = exec::run(helm, &args, request.dir, limits)?;
+        // Removed when this function returns, whatever happens in between.
+        let cache = scratch::Scratch::new()?;
+        let env = [("HELM_REPOSITORY_CACHE", cache.path().as_os_str())];
+        let out = exec::run_with_env(helm, &args, request.dir, &env, limits)?;
         // Its progress report goes with the messages, never into the manifests.
         stderr.push_str(&String::from_utf8_lossy(&out.stdout));
         stderr.push_str(&out.stderr);

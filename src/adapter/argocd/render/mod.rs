@@ -3,9 +3,10 @@
 //! with `helm template`, anything else as the plain YAML and JSON files.
 //!
 //! Running the renderers is the only side effect: nothing here reads the
-//! environment or prints. The caller resolves Argo CD's environment into a
-//! [`Request`] and gets back the rendered [`Part`]s, or an [`Error`] that
-//! carries the renderer's stderr. Rewriting the images is the caller's next
+//! environment (but for the system temp directory: `scratch`) or prints.
+//! The caller resolves Argo CD's environment into a [`Request`] and gets
+//! back the rendered [`Part`]s, or an [`Error`] that carries the renderer's
+//! stderr. Rewriting the images is the caller's next
 //! step ([`crate::rewrite`]), on each part.
 
 mod buildenv;
@@ -15,6 +16,7 @@ pub(crate) mod glob;
 mod helm;
 mod manifest;
 mod plain;
+mod scratch;
 mod values;
 
 use std::ffi::{OsStr, OsString};
