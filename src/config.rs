@@ -51,16 +51,28 @@ pub enum Digests {
 }
 
 impl std::str::FromStr for Digests {
-    type Err = String;
+    type Err = BadDigests;
 
-    fn from_str(s: &str) -> Result<Digests, String> {
+    fn from_str(s: &str) -> Result<Digests, BadDigests> {
         match s.trim().to_ascii_lowercase().as_str() {
             "rewrite" => Ok(Digests::Rewrite),
             "keep" => Ok(Digests::Keep),
-            _ => Err(format!("expected rewrite or keep, got {s:?}")),
+            _ => Err(BadDigests(s.to_string())),
         }
     }
 }
+
+/// A digest policy other than `rewrite` or `keep`, as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadDigests(pub String);
+
+impl std::fmt::Display for BadDigests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "expected rewrite or keep, got {:?}", self.0)
+    }
+}
+
+impl std::error::Error for BadDigests {}
 
 impl Config {
     /// The given rules with every other setting at its default.

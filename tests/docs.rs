@@ -122,3 +122,13 @@ fn sample_messages_are_real_ones() {
         }
     }
 }
+
+#[test]
+fn the_readme_reads_in_ten_minutes() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.len() <= 15_000,
+        "README.md is {} bytes; move detail to docs/ (at most 15 KB)",
+        readme.len()
+    );
+}

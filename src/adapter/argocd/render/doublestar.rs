@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher};
 
+use super::glob::BadGlob;
+
 /// The matches of a doublestar pattern for an absolute path (the
 /// repository's part escaped), in doublestar's order: directories are
 /// read in name order; `**` in the middle tries the directory itself, then
@@ -25,7 +27,7 @@ use globset::{GlobBuilder, GlobMatcher};
 /// `FilepathGlob` does: helm then fails on a directory, as under Argo CD).
 /// With `{…}` alternatives the matches are merged in string order without
 /// duplicates, as doublestar merges them.
-pub(super) fn matches(pattern: &str) -> Result<Vec<PathBuf>, String> {
+pub(super) fn matches(pattern: &str) -> Result<Vec<PathBuf>, BadGlob> {
     let patterns = expand_braces(pattern)?;
     let mut matches = Vec::new();
     for p in &patterns {
@@ -65,7 +67,7 @@ enum Segment {
 }
 
 impl Segment {
-    fn new(s: &str) -> Result<Segment, String> {
+    fn new(s: &str) -> Result<Segment, BadGlob> {
         if s == "**" {
             Ok(Segment::DoubleStar)
         } else if has_meta(s) {
@@ -151,13 +153,13 @@ fn tree(dir: &Path, files: bool, out: &mut Vec<PathBuf>, visited: &mut HashSet<P
 }
 
 /// Compiles one segment (no `/`, no `{…}`) of a values-file glob.
-pub(super) fn segment_pattern(segment: &str) -> Result<GlobMatcher, String> {
+pub(super) fn segment_pattern(segment: &str) -> Result<GlobMatcher, BadGlob> {
     GlobBuilder::new(segment)
         .literal_separator(true)
         .backslash_escape(true)
         .build()
         .map(|g| g.compile_matcher())
-        .map_err(|e| e.kind().to_string())
+        .map_err(BadGlob::from)
 }
 
 /// At most this many patterns from one `{…}` expansion.
@@ -166,7 +168,7 @@ const MAX_EXPANSIONS: usize = 1024;
 /// The patterns a doublestar pattern's `{a,b}` alternatives stand for, in
 /// order; nested groups too. A `}` or `,` outside a group is literal (as in
 /// doublestar), and comes back escaped; an unclosed `{` is an error.
-pub(super) fn expand_braces(pattern: &str) -> Result<Vec<String>, String> {
+pub(super) fn expand_braces(pattern: &str) -> Result<Vec<String>, BadGlob> {
     let mut done = Vec::new();
     let mut todo = vec![pattern.to_string()];
     while let Some(p) = todo.pop() {
@@ -185,7 +187,7 @@ pub(super) fn expand_braces(pattern: &str) -> Result<Vec<String>, String> {
             }
         }
         if done.len() + todo.len() > MAX_EXPANSIONS {
-            return Err(format!("more than {MAX_EXPANSIONS} alternatives"));
+            return Err(BadGlob::TooManyAlternatives(MAX_EXPANSIONS));
         }
     }
     Ok(done)
@@ -193,7 +195,7 @@ pub(super) fn expand_braces(pattern: &str) -> Result<Vec<String>, String> {
 
 /// The first top-level `{`, its `}` and the commas between them at its own
 /// level; escapes and `[…]` classes respected.
-fn first_group(p: &str) -> Result<Option<(usize, usize, Vec<usize>)>, String> {
+fn first_group(p: &str) -> Result<Option<(usize, usize, Vec<usize>)>, BadGlob> {
     let b = p.as_bytes();
     let (mut i, mut depth, mut open, mut commas) = (0, 0usize, 0, Vec::new());
     while i < b.len() {
@@ -222,7 +224,7 @@ fn first_group(p: &str) -> Result<Option<(usize, usize, Vec<usize>)>, String> {
         i += 1;
     }
     if depth > 0 {
-        return Err("unclosed `{`".to_string());
+        return Err(BadGlob::UnclosedBrace);
     }
     Ok(None)
 }

@@ -20,15 +20,44 @@
 
 use globset::{GlobBuilder, GlobMatcher};
 
+/// A glob that does not compile. `Display` is the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadGlob {
+    /// What globset says is wrong with it.
+    Syntax(globset::ErrorKind),
+    /// A `{` without its `}`.
+    UnclosedBrace,
+    /// `{…}` alternatives that stand for more patterns than this.
+    TooManyAlternatives(usize),
+}
+
+impl std::fmt::Display for BadGlob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadGlob::Syntax(kind) => kind.fmt(f),
+            BadGlob::UnclosedBrace => f.write_str("unclosed `{`"),
+            BadGlob::TooManyAlternatives(n) => write!(f, "more than {n} alternatives"),
+        }
+    }
+}
+
+impl std::error::Error for BadGlob {}
+
+impl From<globset::Error> for BadGlob {
+    fn from(e: globset::Error) -> BadGlob {
+        BadGlob::Syntax(e.kind().clone())
+    }
+}
+
 /// Compiles a `directory.include` or `directory.exclude` pattern.
-pub(crate) fn directory_pattern(pattern: &str) -> Result<GlobMatcher, String> {
+pub(crate) fn directory_pattern(pattern: &str) -> Result<GlobMatcher, BadGlob> {
     GlobBuilder::new(&fold_stars(pattern))
         .literal_separator(false)
         .backslash_escape(true)
         .empty_alternates(true)
         .build()
         .map(|g| g.compile_matcher())
-        .map_err(|e| e.kind().to_string())
+        .map_err(BadGlob::from)
 }
 
 /// Runs of unescaped `*` outside `[…]` made one `*`.

@@ -65,7 +65,7 @@ pub(super) fn resolve(
             continue;
         }
         let matches =
-            doublestar::matches(&entry.pattern(&root)?).map_err(|message| entry.error(message))?;
+            doublestar::matches(&entry.pattern(&root)?).map_err(|e| entry.error(e.to_string()))?;
         if matches.is_empty() {
             if ignore_missing {
                 continue;
