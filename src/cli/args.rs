@@ -4,12 +4,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand};
+use clap::{Args as ClapArgs, Parser, Subcommand};
 use pullthrough::Digests;
 use pullthrough::settings::{self, RuleList, Settings, Sources};
-
-use super::output::write_stdout;
-use super::{Exit, Failure};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -320,41 +317,6 @@ pub struct GenerateArgs {
     pub rules_from: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-/// The subcommands' names.
-pub fn subcommands() -> Vec<String> {
-    Cli::command()
-        .get_subcommands()
-        .map(|c| c.get_name().to_string())
-        .collect()
-}
-
-/// The subcommand `word` most likely stands for: itself, or one a typo or
-/// two away.
-pub fn subcommand_like(word: &str) -> Option<String> {
-    subcommands()
-        .into_iter()
-        .map(|name| (strsim::damerau_levenshtein(word, &name), name))
-        .filter(|(distance, _)| *distance <= 2)
-        .min()
-        .map(|(_, name)| name)
-}
-
-/// `pullthrough completions SHELL`.
-pub fn completions(shell: clap_complete::Shell) -> Result<Exit, Failure> {
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "pullthrough", &mut out);
-    write_stdout(&out)
-}
-
-/// `pullthrough man`: the man page from the same definitions.
-pub fn man() -> Result<Exit, Failure> {
-    let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut out)
-        .map_err(Failure::io("rendering the man page"))?;
-    write_stdout(&out)
 }
 
 /// A `--timeout` that is not a duration. `Display` is the message.

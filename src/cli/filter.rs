@@ -8,7 +8,8 @@ use pullthrough::adapter::krm::ResourceList;
 use pullthrough::settings::Settings;
 use pullthrough::{Config, report, stream};
 
-use super::args::{ImagesArgs, ImagesFormat, Inputs, RunArgs, subcommand_like};
+use super::args::{ImagesArgs, ImagesFormat, Inputs, RunArgs};
+use super::meta::subcommand_like;
 use super::output::{Done, change_line, finish, write_stdout, write_stdout_pieces};
 use super::{Exit, Failure, env};
 

@@ -8,12 +8,14 @@
 //! | [`filter`]   | the pipe, `--check` and `images`                    |
 //! | [`krm`]      | answering a KRM function's `ResourceList`            |
 //! | [`generate`] | `pullthrough generate`, for Argo CD                  |
+//! | [`meta`]     | completions, the man page, the subcommands' names    |
 //! | [`output`]   | stdout, warnings, the report and the log file        |
 
 mod args;
 mod filter;
 mod generate;
 mod krm;
+mod meta;
 mod output;
 
 use std::fmt;
@@ -129,7 +131,7 @@ impl fmt::Display for Failure {
                     Some(s) => write!(f, "{word}: no such file or subcommand; did you mean `{s}`?"),
                     None => write!(f, "{word}: no such file or subcommand"),
                 }?;
-                write!(f, " (subcommands: {})", args::subcommands().join(", "))
+                write!(f, " (subcommands: {})", meta::subcommands().join(", "))
             }
             Failure::ReportToStdout => f.write_str(
                 "--report -: stdout carries the manifests; give the report a file, or use it with --check",
@@ -183,8 +185,8 @@ pub fn main() -> ExitCode {
             .and_then(|layer| filter::run(&cli.run, layer)),
         Some(Command::Images(args)) => filter::images(args),
         Some(Command::Generate(args)) => generate::generate(args),
-        Some(Command::Completions { shell }) => args::completions(*shell),
-        Some(Command::Man) => args::man(),
+        Some(Command::Completions { shell }) => meta::completions(*shell),
+        Some(Command::Man) => meta::man(),
     })
     .unwrap_or_else(|_| {
         let panic = PANIC.lock().unwrap_or_else(|e| e.into_inner()).take();
