@@ -6,8 +6,10 @@
 #   dist/pullthrough-x86_64-unknown-linux-musl    static, stripped
 #   dist/pullthrough-aarch64-unknown-linux-musl   static, stripped (Graviton)
 #   dist/pullthrough-helm-plugin-<version>.tgz    the Helm 4 plugin with both binaries:
-#       pullthrough/plugin.yaml, pullthrough/pullthrough.sh,
-#       pullthrough/bin/pullthrough-x86_64, pullthrough/bin/pullthrough-aarch64
+#       pullthrough-helm-plugin/{plugin.yaml,pullthrough.sh}
+#       pullthrough-helm-plugin/bin/pullthrough-{x86_64,aarch64}
+#     (Helm 4 looks for plugin.yaml in the directory named after the tarball
+#     less its version; `helm plugin install FILE.tgz --verify=false`)
 #   dist/SHA256SUMS                               `sha256sum --check SHA256SUMS` in dist/
 #
 # <version> is Cargo.toml's; helm-plugin/plugin.yaml must carry the same.
@@ -73,7 +75,7 @@ done
 # The Helm 4 plugin: the entry script picks bin/pullthrough-$(uname -m).
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-plugin="$stage/pullthrough"
+plugin="$stage/pullthrough-helm-plugin"
 mkdir -p "$plugin/bin"
 install -m 0644 "$ROOT/helm-plugin/plugin.yaml" "$plugin/plugin.yaml"
 install -m 0755 "$ROOT/helm-plugin/pullthrough.sh" "$plugin/pullthrough.sh"
@@ -82,7 +84,7 @@ install -m 0755 "$DIST/pullthrough-aarch64-unknown-linux-musl" "$plugin/bin/pull
 mtime="$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 0)"
 TARBALL="pullthrough-helm-plugin-$VERSION.tgz"
 tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$mtime" \
-  -cf - pullthrough | gzip -n -9 >"$DIST/$TARBALL"
+  -cf - pullthrough-helm-plugin | gzip -n -9 >"$DIST/$TARBALL"
 
 (cd "$DIST" && sha256sum "pullthrough-${TARGETS[0]}" "pullthrough-${TARGETS[1]}" "$TARBALL" >SHA256SUMS)
 echo "release: $DIST" >&2
