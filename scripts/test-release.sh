@@ -116,7 +116,7 @@ check "helm 4: plugin install from the tarball (--verify=false: unsigned)" \
   quietly helm4 plugin install "$DIST/$TARBALL" --verify=false
 installed="$(helm4 plugin list 2>&1)"
 check "helm 4: plugin list shows pullthrough $VERSION, postrenderer/v1" \
-  grep -qE "^pullthrough[[:space:]]+$VERSION[[:space:]]+postrenderer/v1" <<<"$installed"
+  grep -qE "^pullthrough[[:space:]]+${VERSION}[[:space:]]+postrenderer/v1" <<<"$installed"
 set +e
 rendered="$(helm4 template web testdata/hosts/chart --post-renderer pullthrough \
   --post-renderer-args --registry --post-renderer-args "$REGISTRY" 2>"$TMP/helm.err")"
