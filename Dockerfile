@@ -3,21 +3,26 @@
 # binaries on an empty base, run by argocd-cmp-server as uid 999.
 #
 # The build context is the directory scripts/prepare-image.sh fills, not the
-# repository; the build only copies, so it needs no network and no registry:
+# repository, for linux/amd64 and linux/arm64; the build only copies, so it
+# needs no network and no registry, and no emulation for arm64.
+# scripts/build-image.sh builds both and the manifest list:
 #
 #   scripts/prepare-image.sh
-#   buildah bud --isolation chroot --storage-driver vfs -f Dockerfile -t pullthrough-cmp target/image
+#   buildah bud --platform linux/arm64 --isolation chroot --storage-driver vfs -f Dockerfile -t pullthrough-cmp:arm64 target/image
 #
 # `FROM scratch`: nothing to pull, no shell, no package manager, nothing to
 # patch but the three binaries. plugin.yaml runs `pullthrough generate`
 # directly, so no shell is needed.
 FROM scratch
 
-# rootfs/: /usr/local/bin/{pullthrough,helm,kubectl[,kustomize]}, CA
+# Set by the builder from --platform (buildah, docker buildx): amd64 or arm64.
+ARG TARGETARCH
+
+# <arch>/rootfs/: /usr/local/bin/{pullthrough,helm,kubectl[,kustomize]}, CA
 # certificates, /etc/passwd with argocd (999), the plugin config at
 # /home/argocd/cmp-server/config/plugin.yaml, and /tmp (1777). One COPY keeps
 # the modes prepare-image.sh set.
-COPY rootfs/ /
+COPY ${TARGETARCH}/rootfs/ /
 
 # The repo-server's argocd user: the shared socket directory is its.
 USER 999:999
