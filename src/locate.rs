@@ -165,6 +165,12 @@ impl Locator<'_> {
         match shape {
             Shape::PodSpec => pod_spec(doc, node, path, ctx, out),
             Shape::Container => container(doc, node, path, ctx, out),
+            // An optional field left unset (`null`, `""`) means the
+            // operator's default: no image here, and nothing wrong.
+            Shape::Image
+                if doc
+                    .scalar(node)
+                    .is_some_and(|s| s.is_null() || s.value.is_empty()) => {}
             Shape::Image => push(out, node, path.clone(), ctx),
             Shape::PodTemplate => {
                 let ctx = Context {
@@ -486,6 +492,8 @@ mod tests {
         let list =
             "apiVersion: apps.kruise.io/v1alpha1\nkind: ImageListPullJob\nspec: {images: [a, b]}\n";
         assert_eq!(path_list(list), ["spec.images[0]", "spec.images[1]"]);
+        let unset = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nspec: {image: \"\", thanos: {image: null}, containers: [{image: 5000}]}\n";
+        assert_eq!(path_list(unset), ["spec.containers[0].image"]);
     }
 
     #[test]

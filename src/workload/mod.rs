@@ -29,7 +29,8 @@ pub enum Shape {
     /// One container: a mapping with `image`.
     Container,
     /// The node is itself an image reference: Prometheus's `spec.image`,
-    /// CloudNativePG's `spec.imageName`, each item of `spec.images[]`.
+    /// CloudNativePG's `spec.imageName`, each item of `spec.images[]`. Left
+    /// unset (`null`, `""`), such an optional field is no image.
     Image,
     /// A mapping with `metadata` (which can opt out) whose images are at these
     /// paths, relative to it, like an Argo Workflows template or a Tekton task
