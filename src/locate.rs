@@ -3,7 +3,7 @@
 //! whether its pod template opted out.
 
 use crate::path::FieldPath;
-use crate::workload::{self, Shape, WorkloadSpec};
+use crate::workload::{self, Path, Shape, WorkloadSpec};
 use crate::yaml::{Document, NodeId};
 
 /// How deep `*List` kinds may nest in one another (`List` of `List`s).
@@ -56,6 +56,10 @@ pub struct Locator<'a> {
     pub opt_out_annotation: &'a str,
     /// Look for pod templates in kinds nobody knows (see [`Locator::generic`]).
     pub generic: bool,
+    /// Walk the operator rows of the table ([`workload::OPERATORS`]) too.
+    /// Their kinds are not in the built-in table, so with this off they are
+    /// located exactly as unknown kinds are.
+    pub operator_images: bool,
 }
 
 impl Locator<'_> {
@@ -111,9 +115,7 @@ impl Locator<'_> {
         match workload::lookup(self.extra, group, kind) {
             Some(paths) => {
                 for (path, shape) in paths {
-                    for (node, at) in resolve(doc, root, path, prefix) {
-                        self.shape(doc, node, &at, shape, ctx, out);
-                    }
+                    self.path(doc, root, (path, shape), prefix, ctx, out);
                 }
             }
             None if self.generic
@@ -124,6 +126,30 @@ impl Locator<'_> {
                 }
             }
             None => {}
+        }
+        // Besides what the generic rule (or the rules file) finds: a kind
+        // with an operator row keeps that, and gains its image fields.
+        let operator = workload::find(workload::OPERATORS, group, kind);
+        if let Some(w) = operator.filter(|_| self.operator_images) {
+            for p in w.paths {
+                self.path(doc, root, (p.path, p.shape), prefix, ctx, out);
+            }
+        }
+    }
+
+    /// The sites of one table path (and the shape there) from `node`, whose
+    /// field path is `at`.
+    fn path(
+        &self,
+        doc: &Document,
+        node: NodeId,
+        (path, shape): (&str, Shape),
+        at: &FieldPath,
+        ctx: Context,
+        out: &mut Vec<Site>,
+    ) {
+        for (found, here) in resolve(doc, node, path, at) {
+            self.shape(doc, found, &here, shape, ctx, out);
         }
     }
 
@@ -139,6 +165,13 @@ impl Locator<'_> {
         match shape {
             Shape::PodSpec => pod_spec(doc, node, path, ctx, out),
             Shape::Container => container(doc, node, path, ctx, out),
+            // An optional field left unset (`null`, `""`) means the
+            // operator's default: no image here, and nothing wrong.
+            Shape::Image
+                if doc
+                    .scalar(node)
+                    .is_some_and(|s| s.is_null() || s.value.is_empty()) => {}
+            Shape::Image => push(out, node, path.clone(), ctx),
             Shape::PodTemplate => {
                 let ctx = Context {
                     opted_out: ctx.opted_out || self.opts_out(doc, node),
@@ -148,14 +181,38 @@ impl Locator<'_> {
                     pod_spec(doc, spec, &path.key("spec"), ctx, out);
                 }
             }
-            Shape::Containers(fields) => {
-                let ctx = Context {
-                    opted_out: ctx.opted_out || self.opts_out(doc, node),
-                    ..ctx
-                };
-                for field in fields {
-                    for (c, at) in resolve(doc, node, field, path) {
-                        container(doc, c, &at, ctx, out);
+            Shape::Fields(fields) => self.fields(doc, node, path, fields, ctx, out),
+            // Only meaningful inside `Fields`, which resolves it.
+            Shape::Same => {}
+        }
+    }
+
+    /// A mapping whose images are at `fields`; `Shape::Same` among them is
+    /// `fields` again, one level down. The YAML tree is finite, and each level
+    /// is deeper, so the recursion ends; `MAX_FIELDS_DEPTH` bounds it anyway.
+    fn fields(
+        &self,
+        doc: &Document,
+        node: NodeId,
+        path: &FieldPath,
+        fields: &'static [Path],
+        ctx: Context,
+        out: &mut Vec<Site>,
+    ) {
+        let mut stack = vec![(node, path.clone(), ctx.opted_out, 0usize)];
+        while let Some((node, path, opted_out, depth)) = stack.pop() {
+            let ctx = Context {
+                opted_out: opted_out || self.opts_out(doc, node),
+                ..ctx
+            };
+            for field in fields {
+                for (found, at) in resolve(doc, node, field.path, &path) {
+                    match field.shape {
+                        Shape::Same if depth < MAX_FIELDS_DEPTH => {
+                            stack.push((found, at, ctx.opted_out, depth + 1));
+                        }
+                        Shape::Same => {}
+                        shape => self.shape(doc, found, &at, shape, ctx, out),
                     }
                 }
             }
@@ -163,13 +220,14 @@ impl Locator<'_> {
     }
 
     /// The generic rule, for kinds neither the table nor the rules file know:
-    /// under `spec`, the value of any `template` key that is a mapping whose
-    /// `spec.containers` is a non-empty list of mappings that each have a
-    /// scalar `image` is a pod template. This finds, for example,
-    /// grafana-operator's Grafana (`spec.deployment.spec.template`) and Argo
-    /// Rollouts' AnalysisTemplate job metrics, and leaves Helm values in a
-    /// Flux HelmRelease (`spec.values`) alone unless they look exactly like a
-    /// pod template under a `template` key.
+    /// under `spec`, the value of any `template` or `podTemplate` key that is
+    /// a mapping whose `spec.containers` is a non-empty list of mappings that
+    /// each have a scalar `image` is a pod template. This finds, for example,
+    /// grafana-operator's Grafana (`spec.deployment.spec.template`), Argo
+    /// Rollouts' AnalysisTemplate job metrics, ECK's `podTemplate`s and
+    /// agent-sandbox's Sandbox, and leaves Helm values in a Flux HelmRelease
+    /// (`spec.values`) alone unless they look exactly like a pod template
+    /// under such a key.
     fn generic(
         &self,
         doc: &Document,
@@ -186,7 +244,7 @@ impl Locator<'_> {
             for &(k, v) in doc.pairs(node) {
                 let Some(key) = doc.str(k) else { continue };
                 let here = at.key(key);
-                if key == "template" && is_pod_template(doc, v) {
+                if TEMPLATE_KEYS.contains(&key) && is_pod_template(doc, v) {
                     self.shape(doc, v, &here, Shape::PodTemplate, ctx, out);
                 } else {
                     stack.push((v, here, depth + 1));
@@ -210,6 +268,15 @@ impl Locator<'_> {
 
 /// How deep the generic rule looks under `spec`.
 const MAX_GENERIC_DEPTH: usize = 32;
+
+/// The keys under which the generic rule looks for pod templates: most
+/// operators say `template`; ECK (`spec.nodeSets[].podTemplate`, Kibana's
+/// `spec.podTemplate`) and agent-sandbox's Sandbox say `podTemplate`.
+const TEMPLATE_KEYS: &[&str] = &["template", "podTemplate"];
+
+/// How many times `Shape::Same` may nest (Argo templates inline in inline
+/// templates, Tekton pipelines in pipelines).
+const MAX_FIELDS_DEPTH: usize = 16;
 
 /// `spec.containers` is a non-empty list of mappings, each with a scalar `image`.
 fn is_pod_template(doc: &Document, node: NodeId) -> bool {
@@ -268,7 +335,9 @@ fn pod_spec(doc: &Document, spec: NodeId, path: &FieldPath, ctx: Context, out: &
     }
 }
 
-/// Every node a table path leads to from `root`, with its field path.
+/// Every node a table path leads to from `root`, with its field path:
+/// dotted keys, `key[]` every item of the list under `key` (`key[][]` every
+/// item of every item), `*` every value of a mapping.
 fn resolve(
     doc: &Document,
     root: NodeId,
@@ -285,17 +354,20 @@ fn resolve(
                         next.push((v, at.key(key)));
                     }
                 }
-            } else if let Some(key) = segment.strip_suffix("[]") {
-                for list in doc.get(node, key) {
+                continue;
+            }
+            let (key, depth) = workload::segment(segment).unwrap_or((segment, 0));
+            let mut level: Vec<_> = doc.get(node, key).map(|v| (v, at.key(key))).collect();
+            for _ in 0..depth {
+                let mut items = Vec::new();
+                for (list, at) in level {
                     for (i, &item) in doc.items(list).iter().enumerate() {
-                        next.push((item, at.key(key).index(i)));
+                        items.push((item, at.index(i)));
                     }
                 }
-            } else {
-                for v in doc.get(node, segment) {
-                    next.push((v, at.key(segment)));
-                }
+                level = items;
             }
+            next.extend(level);
         }
         here = next;
     }
@@ -307,18 +379,26 @@ mod tests {
     use super::*;
     use crate::yaml::parse;
 
-    fn paths(text: &str) -> Vec<(String, bool)> {
-        let docs = parse(text).unwrap();
-        let locator = Locator {
+    fn locator(operator_images: bool) -> Locator<'static> {
+        Locator {
             extra: &[],
             opt_out_annotation: "example.com/cache",
             generic: true,
-        };
-        locator
+            operator_images,
+        }
+    }
+
+    fn paths(text: &str) -> Vec<(String, bool)> {
+        let docs = parse(text).unwrap();
+        locator(true)
             .sites(&docs[0])
             .into_iter()
             .map(|s| (s.path.to_string(), s.opted_out))
             .collect()
+    }
+
+    fn path_list(text: &str) -> Vec<String> {
+        paths(text).into_iter().map(|p| p.0).collect()
     }
 
     #[test]
@@ -377,5 +457,125 @@ mod tests {
             .replace("example.com/v1", "apiextensions.k8s.io/v1")
             .replace("Thing", "CustomResourceDefinition");
         assert!(paths(&crd).is_empty());
+    }
+
+    #[test]
+    fn nested_lists_and_inline_templates() {
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - steps:\n    - - inline: {container: {image: a}}\n      - inline: {steps: [[{inline: {script: {image: b}}}]]}\n    - - inline: {dag: {tasks: [{inline: {container: {image: c}}}]}}\n";
+        assert_eq!(
+            path_list(text),
+            [
+                "spec.templates[0].steps[0][0].inline.container.image",
+                "spec.templates[0].steps[0][1].inline.steps[0][0].inline.script.image",
+                "spec.templates[0].steps[1][0].inline.dag.tasks[0].inline.container.image",
+            ]
+        );
+    }
+
+    #[test]
+    fn inline_templates_inherit_opt_out() {
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - metadata: {annotations: {example.com/cache: disabled}}\n    dag: {tasks: [{inline: {container: {image: a}}}]}\n  - dag: {tasks: [{inline: {metadata: {annotations: {example.com/cache: disabled}}, container: {image: b}}}, {inline: {container: {image: c}}}]}\n";
+        let got: Vec<bool> = paths(text).into_iter().map(|p| p.1).collect();
+        assert_eq!(got, [true, true, false]);
+    }
+
+    #[test]
+    fn image_shapes_are_precise_paths() {
+        let text = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nspec:\n  imageName: a\n  imagePullPolicy: Always\n  postgresql:\n    extensions: [{name: x, image: {reference: b, pullPolicy: Always}}]\n";
+        assert_eq!(
+            path_list(text),
+            [
+                "spec.imageName",
+                "spec.postgresql.extensions[0].image.reference"
+            ]
+        );
+        let list =
+            "apiVersion: apps.kruise.io/v1alpha1\nkind: ImageListPullJob\nspec: {images: [a, b]}\n";
+        assert_eq!(path_list(list), ["spec.images[0]", "spec.images[1]"]);
+        let unset = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nspec: {image: \"\", thanos: {image: null}, containers: [{image: 5000}]}\n";
+        assert_eq!(path_list(unset), ["spec.containers[0].image"]);
+    }
+
+    #[test]
+    fn operator_rows_follow_the_switch() {
+        let text = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nspec:\n  image: a\n  thanos: {image: b}\n";
+        let docs = parse(text).unwrap();
+        let on: Vec<_> = locator(true)
+            .sites(&docs[0])
+            .into_iter()
+            .map(|s| s.path.to_string())
+            .collect();
+        assert_eq!(on, ["spec.image", "spec.thanos.image"]);
+        assert!(locator(false).sites(&docs[0]).is_empty());
+    }
+
+    #[test]
+    fn generic_rule_accepts_pod_template_keys() {
+        let text = "apiVersion: elasticsearch.k8s.elastic.co/v1\nkind: Elasticsearch\nspec:\n  nodeSets: [{podTemplate: {spec: {containers: [{image: a}]}}}, {podTemplate: {spec: {containers: [{name: b}]}}}]\n  values: {podTemplate: {containers: [{image: c}]}}\n";
+        assert_eq!(
+            path_list(text),
+            ["spec.nodeSets[0].podTemplate.spec.containers[0].image"]
+        );
+    }
+
+    /// The switch's contract, over every golden file and corpus chart: with
+    /// it off, a kind of the operator table is located exactly as a kind
+    /// nobody knows (the generic rule), and every other document exactly as
+    /// with it on; with it on, nothing found with it off is lost.
+    #[test]
+    fn operator_switch_off_is_the_generic_rule() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let mut files = Vec::new();
+        for dir in ["rewrite", "corpus"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                files.push(entry.unwrap().path());
+            }
+        }
+        let key = |s: &Site| (s.node, s.path.to_string(), s.opted_out);
+        let mut operator_docs = 0;
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let Ok(docs) = parse(&text) else { continue };
+            for doc in &docs {
+                let Some(root) = doc.root else { continue };
+                let on: Vec<_> = locator(true).sites(doc).iter().map(key).collect();
+                let off: Vec<_> = locator(false).sites(doc).iter().map(key).collect();
+                let name = file.display();
+                assert!(off.iter().all(|s| on.contains(s)), "{name}: lost {off:?}");
+                let group = workload::group(doc.get_str(root, "apiVersion").unwrap_or_default());
+                let kind = doc.get_str(root, "kind").unwrap_or_default();
+                if workload::find(workload::OPERATORS, group, kind).is_some() {
+                    operator_docs += 1;
+                    let object = Object::default();
+                    let ctx = Context {
+                        object: &object,
+                        item: None,
+                        opted_out: locator(false).opts_out(doc, root),
+                    };
+                    let mut generic = Vec::new();
+                    for spec in doc.get(root, "spec") {
+                        locator(false).generic(
+                            doc,
+                            spec,
+                            &FieldPath::default().key("spec"),
+                            ctx,
+                            &mut generic,
+                        );
+                    }
+                    generic.sort_by_key(|s| doc.node(s.node).span.start);
+                    generic.dedup_by_key(|s| s.node);
+                    let generic: Vec<_> = generic.iter().map(key).collect();
+                    assert_eq!(off, generic, "{name}: {kind} with the switch off");
+                } else if !kind.ends_with("List") {
+                    assert_eq!(on, off, "{name}: {kind} changed with the switch");
+                }
+            }
+        }
+        assert!(
+            operator_docs > 20,
+            "only {operator_docs} operator documents"
+        );
     }
 }

@@ -151,6 +151,7 @@ impl Found {
             extra: &config.workloads,
             opt_out_annotation: &config.opt_out_annotation,
             generic: config.generic,
+            operator_images: config.operator_images,
         };
         for site in locator.sites(doc) {
             let image = self.images.len();

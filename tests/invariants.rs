@@ -108,3 +108,35 @@ fn corpus_invariants() {
         "the corpus should exercise many edits, got {total_edits}"
     );
 }
+
+/// `--no-operator-images` only takes away: over every corpus chart and
+/// golden file, the run with it keeps the invariants, and its edits and
+/// image records are among those of the run without it (which the corpus
+/// invariants above check). The switch-off output itself is pinned by
+/// `locate::tests::operator_switch_off_is_the_generic_rule` and by the
+/// golden file `operator-images-off.yaml`.
+#[test]
+fn operator_switch_only_adds() {
+    let on = Config::new(rules());
+    let mut off = on.clone();
+    off.operator_images = false;
+    let mut more = 0;
+    for path in inputs() {
+        let name = path.display().to_string();
+        let input = std::fs::read(&path).unwrap();
+        let Some(with_off) = rewrite_invariants(&input, &off) else {
+            continue;
+        };
+        let with_on = rewrite(&input, &on).expect("rewrite");
+        for edit in &with_off.edits {
+            assert!(with_on.edits.contains(edit), "{name}: {edit:?} only off");
+        }
+        let record = |i: &pullthrough::Image| (i.document, i.path.clone(), i.status.clone());
+        let on_images: Vec<_> = with_on.images.iter().map(record).collect();
+        for image in with_off.images.iter().map(record) {
+            assert!(on_images.contains(&image), "{name}: {image:?} only off");
+        }
+        more += with_on.edits.len() - with_off.edits.len();
+    }
+    assert!(more > 50, "the switch should matter, {more} more edits");
+}

@@ -4,11 +4,18 @@
 //! Kinds match by API group and kind, in any version: Volcano's
 //! `batch.volcano.sh` Job is not a `batch` Job. Each row's behaviour is pinned
 //! by a `testdata/rewrite/kinds-*.yaml` golden file.
+//!
+//! Two tables: [`BUILTIN`], always on, for Kubernetes and the workload kinds
+//! that embed pod specs; and [`OPERATORS`], the image fields that operators
+//! read from their custom resources, which `--no-operator-images` turns off.
+//! A kind is in at most one of them.
 
+mod operators;
 mod table;
 
 use serde::Deserialize;
 
+pub use operators::OPERATORS;
 pub use table::BUILTIN;
 
 /// What a path leads to.
@@ -21,20 +28,85 @@ pub enum Shape {
     PodSpec,
     /// One container: a mapping with `image`.
     Container,
-    /// A mapping with `metadata` (which can opt out) holding containers at
-    /// these paths (relative, same syntax), like an Argo Workflows template or
-    /// a Tekton task spec.
-    Containers(&'static [&'static str]),
+    /// The node is itself an image reference: Prometheus's `spec.image`,
+    /// CloudNativePG's `spec.imageName`, each item of `spec.images[]`. Left
+    /// unset (`null`, `""`), such an optional field is no image.
+    Image,
+    /// A mapping with `metadata` (which can opt out) whose images are at these
+    /// paths, relative to it, like an Argo Workflows template or a Tekton task
+    /// spec.
+    Fields(&'static [Path]),
+    /// Inside [`Shape::Fields`]: the same fields again, one level down. An
+    /// Argo template's inline templates are templates; a Tekton pipeline's
+    /// pipelines are pipelines.
+    Same,
 }
 
 /// A path from an object's root, and what is there.
 ///
 /// The path is dotted keys; `key[]` means every item of the sequence under
-/// `key`, and `*` every value of a mapping. The empty path is the object.
+/// `key`, `key[][]` every item of every item (Argo's `steps`), and `*` every
+/// value of a mapping. The empty path is the object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Path {
     pub path: &'static str,
     pub shape: Shape,
+}
+
+impl Path {
+    pub const fn template(path: &'static str) -> Path {
+        Path {
+            path,
+            shape: Shape::PodTemplate,
+        }
+    }
+
+    pub const fn pod_spec(path: &'static str) -> Path {
+        Path {
+            path,
+            shape: Shape::PodSpec,
+        }
+    }
+
+    pub const fn container(path: &'static str) -> Path {
+        Path {
+            path,
+            shape: Shape::Container,
+        }
+    }
+
+    pub const fn image(path: &'static str) -> Path {
+        Path {
+            path,
+            shape: Shape::Image,
+        }
+    }
+
+    pub const fn fields(path: &'static str, fields: &'static [Path]) -> Path {
+        Path {
+            path,
+            shape: Shape::Fields(fields),
+        }
+    }
+
+    pub const fn same(path: &'static str) -> Path {
+        Path {
+            path,
+            shape: Shape::Same,
+        }
+    }
+}
+
+/// A path segment: its key and how many `[]` follow it (`steps[][]` is
+/// `("steps", 2)`). `None` when the key is empty or holds a bracket.
+pub fn segment(segment: &str) -> Option<(&str, usize)> {
+    let mut key = segment;
+    let mut depth = 0;
+    while let Some(k) = key.strip_suffix("[]") {
+        key = k;
+        depth += 1;
+    }
+    (!key.is_empty() && !key.contains(['[', ']'])).then_some((key, depth))
 }
 
 /// One row: an API group, its kinds, and where their images are.
@@ -63,7 +135,7 @@ pub struct WorkloadSpec {
 pub enum InvalidWorkload {
     NoKind,
     NoPaths,
-    /// A path that is not dotted keys, `key[]` and `*`.
+    /// A path that is not dotted keys, `key[]` (`key[][]`) and `*`.
     Path(String),
 }
 
@@ -166,10 +238,7 @@ impl WorkloadSpec {
             return Err(InvalidWorkload::NoPaths);
         }
         for p in &self.paths {
-            let bad = p.path().split('.').any(|seg| {
-                let key = seg.strip_suffix("[]").unwrap_or(seg);
-                key.is_empty() || key.contains(['[', ']'])
-            });
+            let bad = p.path().split('.').any(|seg| segment(seg).is_none());
             if bad {
                 return Err(InvalidWorkload::Path(p.path().to_string()));
             }
@@ -207,15 +276,19 @@ pub fn lookup<'t>(
             .get_or_insert_default()
             .extend(w.paths.iter().map(|p| (p.path(), p.shape())));
     }
-    if let Some(w) = BUILTIN
-        .iter()
-        .find(|w| w.group == group && w.kinds.contains(&kind))
-    {
+    if let Some(w) = find(BUILTIN, group, kind) {
         found
             .get_or_insert_default()
             .extend(w.paths.iter().map(|p| (p.path, p.shape)));
     }
     found
+}
+
+/// The row of `table` for a group and kind.
+pub fn find(table: &'static [Workload], group: &str, kind: &str) -> Option<&'static Workload> {
+    table
+        .iter()
+        .find(|w| w.group == group && w.kinds.contains(&kind))
 }
 
 #[cfg(test)]
@@ -256,21 +329,74 @@ mod tests {
         );
     }
 
+    /// Both tables, each row with the table it is in.
+    fn rows() -> impl Iterator<Item = (&'static str, &'static Workload)> {
+        let builtin = BUILTIN.iter().map(|w| ("built-in", w));
+        builtin.chain(OPERATORS.iter().map(|w| ("operator", w)))
+    }
+
+    /// A kind is in one row of one table: the switch that turns the
+    /// operator table off must not change what the built-in table finds.
     #[test]
-    fn table_has_no_duplicate_rows() {
-        for (i, a) in BUILTIN.iter().enumerate() {
-            for b in &BUILTIN[i + 1..] {
+    fn tables_have_no_duplicate_rows() {
+        let all: Vec<_> = rows().collect();
+        for (i, (t, a)) in all.iter().enumerate() {
+            for (u, b) in &all[i + 1..] {
                 let shared = a.kinds.iter().any(|k| b.kinds.contains(k));
-                assert!(!(a.group == b.group && shared), "{} {:?}", a.group, a.kinds);
+                assert!(
+                    !(a.group == b.group && shared),
+                    "{t}/{u}: {} {:?}",
+                    a.group,
+                    a.kinds
+                );
             }
         }
     }
 
-    /// Every kind of the built-in table has a golden case: a document of
-    /// its group and kind in a `testdata/rewrite/kinds-*` file, whose
-    /// snapshot pins what is rewritten.
+    /// Every path parses, and `Shape::Same` appears only among the fields of
+    /// a `Shape::Fields`, where it means those fields again.
     #[test]
-    fn every_builtin_kind_has_a_golden_case() {
+    fn table_paths_are_well_formed() {
+        fn check(paths: &[Path], inside_fields: bool, row: &str) {
+            for p in paths {
+                assert!(
+                    p.path
+                        .split('.')
+                        .all(|seg| seg == "*" || segment(seg).is_some()),
+                    "{row}: bad path {:?}",
+                    p.path
+                );
+                match p.shape {
+                    Shape::Same => assert!(inside_fields, "{row}: {:?} outside Fields", p.path),
+                    Shape::Fields(fields) => check(fields, true, row),
+                    _ => {}
+                }
+            }
+        }
+        for (table, w) in rows() {
+            check(
+                w.paths,
+                false,
+                &format!("{table} {} {:?}", w.group, w.kinds),
+            );
+        }
+    }
+
+    #[test]
+    fn path_segments() {
+        assert_eq!(segment("spec"), Some(("spec", 0)));
+        assert_eq!(segment("tasks[]"), Some(("tasks", 1)));
+        assert_eq!(segment("steps[][]"), Some(("steps", 2)));
+        assert_eq!(segment("[]"), None);
+        assert_eq!(segment("a[0]"), None);
+        assert_eq!(segment("a[]b"), None);
+    }
+
+    /// Every kind of both tables has a golden case: a document of its group
+    /// and kind in a `testdata/rewrite/kinds-*` file, whose snapshot pins
+    /// what is rewritten.
+    #[test]
+    fn every_table_kind_has_a_golden_case() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rewrite");
         let mut golden = Vec::new();
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -287,9 +413,8 @@ mod tests {
                 golden.push((group(api_version).to_string(), kind.to_string()));
             }
         }
-        let missing: Vec<String> = BUILTIN
-            .iter()
-            .flat_map(|w| w.kinds.iter().map(move |k| (w.group, *k)))
+        let missing: Vec<String> = rows()
+            .flat_map(|(_, w)| w.kinds.iter().map(move |k| (w.group, *k)))
             .filter(|&(g, k)| !golden.iter().any(|(gg, kk)| gg == g && kk == k))
             .map(|(g, k)| format!("{g}/{k}"))
             .collect();
@@ -297,5 +422,18 @@ mod tests {
             missing.is_empty(),
             "no testdata/rewrite/kinds-* golden case for {missing:?}"
         );
+    }
+
+    #[test]
+    fn rules_file_paths_may_nest_lists() {
+        let spec = |path: &str| WorkloadSpec {
+            group: "example.com".into(),
+            kind: "Thing".into(),
+            paths: vec![PathSpec::Template(path.into())],
+        };
+        assert!(spec("spec.steps[][].template").validate().is_ok());
+        assert!(spec("spec.*.template").validate().is_ok());
+        assert!(spec("spec.steps[0]").validate().is_err());
+        assert!(spec("spec..template").validate().is_err());
     }
 }
