@@ -1,5 +1,5 @@
-# The Argo CD config management plugin sidecar for pullthrough (README,
-# "Argo CD"): pullthrough, helm and kubectl (with kustomize built in), static
+# The Argo CD config management plugin sidecar for pullthrough
+# (docs/argocd.md): pullthrough, helm and kubectl (with kustomize built in), static
 # binaries on an empty base, run by argocd-cmp-server as uid 999.
 #
 # The build context is the directory scripts/prepare-image.sh fills, not the
@@ -31,7 +31,7 @@ USER 999:999
 # only /tmp is writable (an emptyDir in the pod, argo-cd#10265). All requests
 # share these; `helm dependency build` gets a repository cache of its own
 # request under /tmp (pullthrough-helm-*), as concurrent builds sharing one
-# read each other's half-written indexes (README, "Under load").
+# read each other's half-written indexes (docs/argocd.md, "Under load").
 ENV PATH=/usr/local/bin \
     HOME=/tmp \
     HELM_CACHE_HOME=/tmp/helm/cache \

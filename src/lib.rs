@@ -14,7 +14,7 @@
 //! | decide | `exclude`, [`rules`] (on [`reference`](mod@reference)) | image string → [`rules::Decision`] |
 //! | encode | `yaml::scalar`                | site + new image → [`Edit`]                 |
 //! | splice | `splice`                      | text + edits → new text                     |
-//! | write  | the binary (`src/main.rs`)    | text → stdout, [`Warning`]s → stderr        |
+//! | write  | the binary (`src/cli/`)       | text → stdout, [`Warning`]s → stderr        |
 //!
 //! Around the pipeline:
 //!

@@ -1,5 +1,5 @@
 //! The `pullthrough` command: parse arguments, run, map the result to an exit
-//! code. Everything else is in `cli.rs` and the library.
+//! code. Everything else is in `src/cli/` and the library.
 
 mod cli;
 

@@ -103,18 +103,10 @@ pub fn name_as_written(image: &str) -> Option<&str> {
     image.get(..image.len() - suffix)
 }
 
-/// An image pinned by digest: ECR does not fill the cache on a first pull by
-/// digest, with or without a tag (aws/containers-roadmap#2837), so a cache
-/// warmed with `pullthrough images` must be pulled by tag.
-pub fn is_digest_pinned(image: &str) -> bool {
-    crate::reference::parse(image).is_ok_and(|r| r.digest.is_some())
-}
-
 /// One entry of a kustomization's `images:` list (kustomize's, and Flux's
 /// `spec.images` and `postRenderers[].kustomize.images`): every image
 /// named `name` gets `new_name`, its tag and digest kept as written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KustomizeImage<'a> {
     pub name: &'a str,
     pub new_name: &'a str,
@@ -170,10 +162,10 @@ mod tests {
             Some("localhost:5000/app")
         );
         assert_eq!(name_as_written("Not An Image"), None);
-        assert!(is_digest_pinned(&format!(
+        assert!(crate::reference::is_digest_pinned(&format!(
             "redis@sha256:{}",
             "b".repeat(64)
         )));
-        assert!(!is_digest_pinned("redis:7"));
+        assert!(!crate::reference::is_digest_pinned("redis:7"));
     }
 }

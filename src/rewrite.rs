@@ -6,7 +6,7 @@ use crate::config::{Config, Digests};
 use crate::diag::Warning;
 use crate::locate::{self, Locator, Object};
 use crate::path::FieldPath;
-use crate::report;
+use crate::reference;
 use crate::rules::{Decision, Keep};
 use crate::splice::{self, Edit};
 use crate::yaml::{self, NodeKind, scalar};
@@ -211,7 +211,7 @@ fn decide(
             None => match config.rules.decide(&s.value) {
                 Decision::Keep(keep) => (Status::Kept(keep), None),
                 Decision::Rewrite { .. }
-                    if config.digests == Digests::Keep && report::is_digest_pinned(&s.value) =>
+                    if config.digests == Digests::Keep && reference::is_digest_pinned(&s.value) =>
                 {
                     (Status::DigestKept, None)
                 }

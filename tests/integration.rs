@@ -20,8 +20,8 @@ mod hosts;
 mod invariants;
 /// A KRM function's answer: results in every layout, failures as results.
 mod krm;
-/// The adoption papercuts: each message points the right way.
-mod papercuts;
+/// What a new user meets first: each message points the right way.
+mod messages;
 /// Property tests (proptest): generated manifests and mutated golden files.
 mod properties;
 /// One test per fuzzing or property-test finding.

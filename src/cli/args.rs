@@ -22,6 +22,20 @@ plugin's config, then --rules-from, then --config, then defaults.
 Hosts: a ResourceList on stdin (kustomize, kpt) is answered as a KRM function; run as
 .../PullThrough CONFIG it is kustomize's legacy exec plugin.";
 
+/// What `generate` reads besides its flags: argocd-cmp-server passes none of
+/// the filter's flags, so the settings come from the environment.
+const GENERATE_ENVIRONMENT: &str = "\
+Settings, highest precedence first:
+  the sidecar's environment: PULLTHROUGH_REGISTRY, PULLTHROUGH_ACCOUNT_ID with AWS_REGION
+    (or AWS_DEFAULT_REGION), PULLTHROUGH_DOCKER_HUB_PREFIX, PULLTHROUGH_RULES,
+    PULLTHROUGH_OPT_OUT_ANNOTATION, PULLTHROUGH_EXCLUDE, PULLTHROUGH_GENERIC,
+    PULLTHROUGH_OPERATOR_IMAGES, PULLTHROUGH_DIGESTS, PULLTHROUGH_LOG, PULLTHROUGH_REPORT
+  the sidecar's files: --rules-from (PULLTHROUGH_RULES_FROM), --config (PULLTHROUGH_CONFIG)
+  the app's plugin env: the same names as ARGOCD_ENV_PULLTHROUGH_* (they fill in only what the
+    sidecar leaves unset)
+From Argo CD: ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE, ARGOCD_APP_SOURCE_PATH, ARGOCD_APP_PARAMETERS,
+  KUBE_VERSION, KUBE_API_VERSIONS, and the build environment substituted in Helm parameters.";
+
 /// Rewrite Docker Hub (and other upstream) images in rendered Kubernetes
 /// manifests to an Amazon ECR pull-through cache, changing nothing else.
 ///
@@ -49,6 +63,7 @@ pub enum Command {
     Images(ImagesArgs),
     /// Render an Argo CD app (kustomization, Helm chart or plain files) and
     /// rewrite it: the config management plugin's generate command.
+    #[command(after_help = GENERATE_ENVIRONMENT)]
     Generate(GenerateArgs),
     /// Print the shell completion script for bash, zsh or fish.
     Completions {
@@ -181,8 +196,9 @@ pub struct SettingsArgs {
     no_operator_images: bool,
 
     /// Digest-pinned images: rewrite them (ECR fills the cache only after a
-    /// pull by tag), or keep them as written [default: rewrite].
-    #[arg(long, env = "PULLTHROUGH_DIGESTS", value_name = "POLICY", value_enum)]
+    /// pull by tag), or keep them as written [default: rewrite] [env:
+    /// PULLTHROUGH_DIGESTS].
+    #[arg(long, value_name = "POLICY", value_enum)]
     digests: Option<DigestsArg>,
 
     /// Rules file (YAML): registry, prefixes, rules, exclude, workloads.
@@ -232,7 +248,6 @@ impl SettingsArgs {
                 .collect()
         };
         let (rules, exclude) = (list(&self.rules), list(&self.exclude));
-        let env = Settings::from_env(var, "PULLTHROUGH_", false)?;
         Ok(Settings {
             registry: one(&self.registry),
             account_id: one(&self.account_id),
@@ -247,20 +262,20 @@ impl SettingsArgs {
             workloads: None,
             // --no-generic, else PULLTHROUGH_GENERIC (true or false); the
             // same for --no-operator-images.
-            generic: if self.no_generic {
-                Some(false)
-            } else {
-                env.generic
+            // A flag wins, and its variable is then not read at all.
+            generic: match self.no_generic {
+                true => Some(false),
+                false => settings::bool_var(var, "PULLTHROUGH_GENERIC")?,
             },
-            operator_images: if self.no_operator_images {
-                Some(false)
-            } else {
-                env.operator_images
+            operator_images: match self.no_operator_images {
+                true => Some(false),
+                false => settings::bool_var(var, "PULLTHROUGH_OPERATOR_IMAGES")?,
             },
-            digests: self.digests.map(|d| match d {
-                DigestsArg::Rewrite => Digests::Rewrite,
-                DigestsArg::Keep => Digests::Keep,
-            }),
+            digests: match self.digests {
+                Some(DigestsArg::Rewrite) => Some(Digests::Rewrite),
+                Some(DigestsArg::Keep) => Some(Digests::Keep),
+                None => settings::digests_var(var, "PULLTHROUGH_DIGESTS")?,
+            },
         })
     }
 }

@@ -2,16 +2,16 @@
 //! `pullthrough images`. A `ResourceList` on stdin goes to [`super::krm`].
 
 use std::io::{self, IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use pullthrough::adapter::krm::ResourceList;
 use pullthrough::settings::Settings;
-use pullthrough::{Config, report, stream};
+use pullthrough::{Config, reference, report, stream};
 
 use super::args::{ImagesArgs, ImagesFormat, Inputs, RunArgs};
 use super::meta::subcommand_like;
-use super::output::{Done, change_line, finish, write_stdout, write_stdout_pieces};
-use super::{Exit, Failure, env};
+use super::output::{self, Done, change_line, finish, write_stdout, write_stdout_pieces};
+use super::{Exit, Failure, Host, env};
 
 /// One input, whole: its name (none for stdin) and its bytes.
 pub struct Input {
@@ -19,12 +19,15 @@ pub struct Input {
     pub bytes: Vec<u8>,
 }
 
-/// A rewrite; `host` holds the settings of the host's config, under the
+/// A rewrite; `layer` holds the settings of the host's config, under the
 /// flags and environment.
-pub fn run(args: &RunArgs, host: Settings) -> Result<Exit, Failure> {
+pub fn run(args: &RunArgs, layer: Settings, host: Host) -> Result<Exit, Failure> {
     check_arguments(&args.inputs, args.check)?;
-    let config = |host| -> Result<Config, Failure> {
-        Ok(args.inputs.settings.sources(host, env)?.resolve()?)
+    let config = |layer| -> Result<Config, Failure> {
+        let sources = args.inputs.settings.sources(layer, env);
+        sources
+            .and_then(|s| s.resolve())
+            .map_err(|e| Failure::Settings(e, host))
     };
     // A KRM host sends one ResourceList on stdin, so stdin is read before the
     // settings are. A terminal never sends one: there a settings error comes
@@ -32,11 +35,11 @@ pub fn run(args: &RunArgs, host: Settings) -> Result<Exit, Failure> {
     let done = if args.inputs.files.is_empty() && !args.check && !io::stdin().is_terminal() {
         let inputs = read_inputs(&args.inputs.files)?;
         if let Some(list) = inputs.first().and_then(|i| ResourceList::read(&i.bytes)) {
-            return super::krm::function(args, &list, host);
+            return super::krm::function(args, &list, layer);
         }
-        rewrite_inputs(inputs, &config(host)?)?
+        rewrite_inputs(inputs, &config(layer)?)?
     } else {
-        let config = config(host)?;
+        let config = config(layer)?;
         rewrite_inputs(read_inputs(&args.inputs.files)?, &config)?
     };
     finish(&done, &args.inputs.output)?;
@@ -83,6 +86,8 @@ pub fn images(args: &ImagesArgs) -> Result<Exit, Failure> {
     } else {
         args.format
     };
+    // Notes about the list, printed and logged like the warnings.
+    let mut notes = Vec::new();
     let text = match format {
         ImagesFormat::Json => {
             let list: Vec<_> = pairs
@@ -94,28 +99,29 @@ pub fn images(args: &ImagesArgs) -> Result<Exit, Failure> {
         ImagesFormat::Lines => pairs.iter().map(|(i, c)| format!("{i}\t{c}\n")).collect(),
         ImagesFormat::Kustomize => {
             let (entries, ambiguous) = report::kustomize_images(images());
-            for name in ambiguous {
-                eprintln!(
-                    "pullthrough: warning: {name} is also left as written somewhere (opted out \
-                     or excluded); kustomize's images transformer matches by name and would \
-                     rewrite it there too"
-                );
-            }
+            notes.extend(ambiguous.iter().map(|name| {
+                format!(
+                    "pullthrough: warning: {name} is also left as written somewhere (opted out, \
+                     excluded, or kept by --digests keep); kustomize's images transformer matches \
+                     by name and would rewrite it there too"
+                )
+            }));
             kustomize_list(&entries)
         }
     };
     let pinned = pairs
         .iter()
-        .filter(|(image, _)| report::is_digest_pinned(image))
+        .filter(|(image, _)| reference::is_digest_pinned(image))
         .count();
-    if pinned > 0 && !args.inputs.output.quiet {
-        eprintln!(
+    if pinned > 0 {
+        notes.push(format!(
             "pullthrough: note: {pinned} of these images are pinned by digest: ECR fills the cache \
              only when an image is first pulled by tag (aws/containers-roadmap#2837), so warm each \
              by pulling its cache reference with a tag once (docker pull CACHE:TAG); for one \
              pinned by digest alone, look up which tag the digest belongs to upstream"
-        );
+        ));
     }
+    output::notes(&notes, &args.inputs.output)?;
     write_stdout(text.as_bytes())
 }
 
@@ -141,9 +147,7 @@ fn kustomize_list(entries: &[report::KustomizeImage]) -> String {
 /// one put after the options (`pullthrough --registry R images x.yaml`); a
 /// report on stdout when stdout carries something else.
 fn check_arguments(inputs: &Inputs, stdout_free: bool) -> Result<(), Failure> {
-    if inputs.output.report.as_deref() == Some(Path::new("-")) && !stdout_free {
-        return Err(Failure::ReportToStdout);
-    }
+    output::report_destination(&inputs.output, stdout_free)?;
     for file in &inputs.files {
         let word = file.to_string_lossy();
         let bare = !word.contains(['/', '.']);
@@ -151,7 +155,7 @@ fn check_arguments(inputs: &Inputs, stdout_free: bool) -> Result<(), Failure> {
             if let Some(suggestion) = subcommand_like(&word) {
                 return Err(Failure::Subcommand {
                     word: word.into_owned(),
-                    suggestion: Some(suggestion),
+                    suggestion,
                 });
             }
         }

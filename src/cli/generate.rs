@@ -7,19 +7,21 @@ use pullthrough::adapter::argocd::{self, PluginRequest};
 use pullthrough::stream;
 
 use super::args::GenerateArgs;
-use super::output::{Done, finish, write_stdout};
-use super::{Exit, Failure, env};
+use super::output::{self, Done, finish, write_stdout};
+use super::{Exit, Failure, Host, env};
 
 pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
-    if args.output.report.as_deref() == Some(std::path::Path::new("-")) {
-        return Err(Failure::ReportToStdout);
-    }
+    output::report_destination(&args.output, false)?;
     let request = PluginRequest::from_env(env).map_err(Failure::Parameters)?;
     // Resolved before rendering, so a bad setting fails fast.
     let config = if request.parameters.enabled {
-        let sources = argocd::sources(env, args.rules_from.as_deref(), args.config.as_deref())?;
-        let hint = Some(argocd::NO_REGISTRY_HINT);
-        Some(sources.resolve().map_err(|e| Failure::Settings(e, hint))?)
+        let sources = argocd::sources(env, args.rules_from.as_deref(), args.config.as_deref())
+            .map_err(|e| Failure::Settings(e, Host::ArgoCd))?;
+        Some(
+            sources
+                .resolve()
+                .map_err(|e| Failure::Settings(e, Host::ArgoCd))?,
+        )
     } else {
         None
     };
@@ -86,10 +88,11 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
     if done.iter().all(|d| d.outcome.documents == 0) && !args.allow_empty {
         return Err(empty());
     }
-    finish(&done, &args.output)?;
-    let texts: Vec<&str> = done.iter().map(|d| d.outcome.text.as_str()).collect();
+    // Stopped: nothing written, the report and log included.
     if let Some(failure) = stopped() {
         return Err(failure);
     }
+    finish(&done, &args.output)?;
+    let texts: Vec<&str> = done.iter().map(|d| d.outcome.text.as_str()).collect();
     write_stdout(stream::join(&texts).as_bytes())
 }

@@ -8,10 +8,7 @@ use pullthrough::settings::Settings;
 
 use super::args::RunArgs;
 use super::output::{Done, finish, write_stdout};
-use super::{Exit, Failure, env};
-
-/// Where a KRM function takes a registry from, besides flags and variables.
-const NO_REGISTRY_HINT: &str = "or `registry` in the functionConfig: ConfigMap data, or a pullthrough.dev/v1alpha1 PullThrough spec";
+use super::{Exit, Failure, Host, env};
 
 pub fn function(args: &RunArgs, list: &ResourceList, plugin: Settings) -> Result<Exit, Failure> {
     let answer = || -> Result<String, Failure> {
@@ -21,7 +18,7 @@ pub fn function(args: &RunArgs, list: &ResourceList, plugin: Settings) -> Result
             .settings
             .sources(function_config.over(plugin), env)
             .and_then(|s| s.resolve())
-            .map_err(|e| Failure::Settings(e, Some(NO_REGISTRY_HINT)))?;
+            .map_err(|e| Failure::Settings(e, Host::Krm))?;
         let response = list.rewrite(&config).map_err(Failure::Krm)?;
         let done = [Done {
             name: None,

@@ -16,15 +16,29 @@ pub fn subcommands() -> Vec<String> {
         .collect()
 }
 
-/// The subcommand `word` most likely stands for: itself, or one a typo or
-/// two away.
+/// The subcommand `word` most likely stands for: itself, one it begins
+/// (`gen`), one it shares its first four letters or more with
+/// (`complete`), or one a typo or two away (`imagse`). A word that merely
+/// begins with a short subcommand (`manifests`) is more likely a file.
 pub fn subcommand_like(word: &str) -> Option<String> {
-    subcommands()
-        .into_iter()
-        .map(|name| (strsim::damerau_levenshtein(word, &name), name))
-        .filter(|(distance, _)| *distance <= 2)
-        .min()
-        .map(|(_, name)| name)
+    let names = subcommands();
+    let shared = |name: &str| {
+        name.chars()
+            .zip(word.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let prefix = names.iter().find(|name| {
+        (word.len() >= 3 && name.starts_with(word)) || (shared(name) >= 4 && name.len() > 4)
+    });
+    prefix.cloned().or_else(|| {
+        names
+            .into_iter()
+            .map(|name| (strsim::damerau_levenshtein(word, &name), name))
+            .filter(|(distance, _)| *distance <= 2)
+            .min()
+            .map(|(_, name)| name)
+    })
 }
 
 /// `pullthrough completions SHELL`.
@@ -41,4 +55,19 @@ pub fn man() -> Result<Exit, Failure> {
         .render(&mut out)
         .map_err(Failure::io("rendering the man page"))?;
     write_stdout(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subcommands_from_typos_and_prefixes() {
+        assert_eq!(subcommand_like("gen").as_deref(), Some("generate"));
+        assert_eq!(subcommand_like("complete").as_deref(), Some("completions"));
+        assert_eq!(subcommand_like("imagse").as_deref(), Some("images"));
+        assert_eq!(subcommand_like("images").as_deref(), Some("images"));
+        assert_eq!(subcommand_like("manifests"), None);
+        assert_eq!(subcommand_like("deployment"), None);
+    }
 }

@@ -48,15 +48,12 @@ impl From<Exit> for ExitCode {
 /// Why a run failed.
 #[derive(Debug)]
 pub enum Failure {
-    /// A setting cannot be used; `hint` says where this command takes a
-    /// registry from ([`PIPE_REGISTRY`] when `None`).
-    Settings(settings::Error, Option<&'static str>),
+    /// A setting cannot be used; the host says where it takes a registry
+    /// from.
+    Settings(settings::Error, Host),
     /// A subcommand misspelt or put after the options: `word` was read as
     /// a file that does not exist.
-    Subcommand {
-        word: String,
-        suggestion: Option<String>,
-    },
+    Subcommand { word: String, suggestion: String },
     /// `--report -` where stdout carries the manifests.
     ReportToStdout,
     /// An Argo CD plugin parameter cannot be used.
@@ -110,27 +107,68 @@ impl Failure {
 
 impl From<settings::Error> for Failure {
     fn from(e: settings::Error) -> Failure {
-        Failure::Settings(e, None)
+        Failure::Settings(e, Host::Pipe)
+    }
+}
+
+/// Who runs the tool, for the messages that depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// A pipe, a Helm post-renderer, `images`.
+    Pipe,
+    /// A KRM function (kustomize, kpt).
+    Krm,
+    /// kustomize's legacy exec plugin.
+    KustomizePlugin,
+    /// Argo CD's config management plugin (`generate`).
+    ArgoCd,
+}
+
+impl Host {
+    /// Where this host takes the cache registry from.
+    pub fn registry_sources(self) -> &'static str {
+        match self {
+            Host::Pipe => {
+                "set --registry HOST (or PULLTHROUGH_REGISTRY), or --account-id and --region"
+            }
+            Host::Krm => {
+                "set `registry` in the functionConfig (ConfigMap data, or a \
+                 pullthrough.dev/v1alpha1 PullThrough spec), or --registry HOST (or \
+                 PULLTHROUGH_REGISTRY)"
+            }
+            Host::KustomizePlugin => {
+                "set `spec.registry` in the PullThrough config object, or PULLTHROUGH_REGISTRY"
+            }
+            // generate has no --registry: argocd-cmp-server passes no flags.
+            Host::ArgoCd => {
+                "generate takes it from the sidecar's environment (PULLTHROUGH_REGISTRY, or \
+                 PULLTHROUGH_ACCOUNT_ID and AWS_REGION), its --config or --rules-from file, or \
+                 the app's plugin env (PULLTHROUGH_REGISTRY)"
+            }
+        }
     }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Settings(e, hint) if e.kind == ErrorKind::NoRegistry => {
-                write!(f, "{e}: {}", hint.unwrap_or(PIPE_REGISTRY))
+            Failure::Settings(e, host) if e.kind == ErrorKind::NoRegistry => {
+                write!(f, "{e}: {}", host.registry_sources())
             }
             Failure::Settings(e, _) => e.fmt(f),
             Failure::Subcommand { word, suggestion } => {
-                match suggestion {
-                    Some(s) if s == word => write!(
+                if suggestion == word {
+                    write!(
                         f,
-                        "`{s}` is a subcommand, but options came before it: \
-                         write `pullthrough {s} [OPTIONS] [FILE]...`"
-                    ),
-                    Some(s) => write!(f, "{word}: no such file or subcommand; did you mean `{s}`?"),
-                    None => write!(f, "{word}: no such file or subcommand"),
-                }?;
+                        "`{word}` is a subcommand, but options came before it: \
+                         write `pullthrough {word} [OPTIONS] [FILE]...`"
+                    )?;
+                } else {
+                    write!(
+                        f,
+                        "{word}: no such file or subcommand; did you mean `{suggestion}`?"
+                    )?;
+                }
                 write!(f, " (subcommands: {})", meta::subcommands().join(", "))
             }
             Failure::ReportToStdout => f.write_str(
@@ -152,10 +190,6 @@ impl fmt::Display for Failure {
         }
     }
 }
-
-/// Where the filter and `images` take a registry from.
-pub const PIPE_REGISTRY: &str =
-    "set --registry HOST (or PULLTHROUGH_REGISTRY), or --account-id and --region";
 
 /// The message of the last panic, for the error line.
 static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
@@ -180,9 +214,15 @@ pub fn main() -> ExitCode {
         *PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(info.to_string());
     }));
     let result = std::panic::catch_unwind(|| match &cli.command {
-        None => kustomize::plugin_settings(plugin_config.as_deref())
-            .map_err(Failure::from)
-            .and_then(|layer| filter::run(&cli.run, layer)),
+        None => {
+            let host = match plugin_config {
+                Some(_) => Host::KustomizePlugin,
+                None => Host::Pipe,
+            };
+            kustomize::plugin_settings(plugin_config.as_deref())
+                .map_err(|e| Failure::Settings(e, host))
+                .and_then(|layer| filter::run(&cli.run, layer, host))
+        }
         Some(Command::Images(args)) => filter::images(args),
         Some(Command::Generate(args)) => generate::generate(args),
         Some(Command::Completions { shell }) => meta::completions(*shell),

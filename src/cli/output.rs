@@ -73,6 +73,24 @@ fn write_report(path: &Path, done: &[Done]) -> Result<(), Failure> {
     std::fs::write(path, text).map_err(Failure::io(format!("--report {}", path.display())))
 }
 
+/// Prints (unless `--quiet`) and logs lines that are not about one image.
+pub fn notes(lines: &[String], output: &OutputArgs) -> Result<(), Failure> {
+    if !output.quiet {
+        for line in lines {
+            eprintln!("{line}");
+        }
+    }
+    log(output.log.as_deref(), lines)
+}
+
+/// `--report -` only where nothing else goes to stdout (`--check`).
+pub fn report_destination(output: &OutputArgs, stdout_free: bool) -> Result<(), Failure> {
+    match output.report.as_deref() {
+        Some(path) if path == Path::new("-") && !stdout_free => Err(Failure::ReportToStdout),
+        _ => Ok(()),
+    }
+}
+
 /// The `--check` line of an image that would be rewritten.
 pub fn change_line(name: Option<&str>, image: &Image) -> String {
     format!(

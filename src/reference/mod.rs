@@ -70,6 +70,12 @@ mod parse;
 
 pub use parse::parse;
 
+/// The input is a reference pinned by digest (`name@sha256:…`, with or
+/// without a tag), which runtimes pull by that digest.
+pub fn is_digest_pinned(image: &str) -> bool {
+    parse(image).is_ok_and(|r| r.digest.is_some())
+}
+
 use std::borrow::Cow;
 use std::fmt;
 

@@ -26,18 +26,9 @@ impl Settings {
         with_region: bool,
     ) -> Result<Settings, Error> {
         let get = |name: &str| var(&format!("{prefix}{name}")).filter(|v| !v.trim().is_empty());
-        let generic = get("GENERIC")
-            .map(|v| parse_bool(&v).ok_or_else(|| not_bool(format!("{prefix}GENERIC"), &v)))
-            .transpose()?;
-        let operator_images = get("OPERATOR_IMAGES")
-            .map(|v| parse_bool(&v).ok_or_else(|| not_bool(format!("{prefix}OPERATOR_IMAGES"), &v)))
-            .transpose()?;
-        let digests = get("DIGESTS")
-            .map(|v| {
-                v.parse()
-                    .map_err(|e| Error::invalid(format!("{prefix}DIGESTS"), e))
-            })
-            .transpose()?;
+        let generic = bool_var(&var, &format!("{prefix}GENERIC"))?;
+        let operator_images = bool_var(&var, &format!("{prefix}OPERATOR_IMAGES"))?;
+        let digests = digests_var(&var, &format!("{prefix}DIGESTS"))?;
         let region = with_region.then(|| ambient_region(&var)).flatten();
         Ok(Settings {
             registry: get("REGISTRY"),
@@ -122,6 +113,26 @@ impl Settings {
             _ => Err(Error::unreadable(&name, "expected one YAML document")),
         }
     }
+}
+
+/// A `true`/`false` variable (also `1`/`0`, `yes`/`no`, `on`/`off`, any
+/// case); blank is unset.
+pub fn bool_var(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<Option<bool>, Error> {
+    var(name)
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| parse_bool(&v).ok_or_else(|| not_bool(name, &v)))
+        .transpose()
+}
+
+/// A `rewrite`/`keep` variable (any case); blank is unset.
+pub fn digests_var(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<crate::Digests>, Error> {
+    var(name)
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| v.parse().map_err(|e| Error::invalid(name, e)))
+        .transpose()
 }
 
 /// `AWS_REGION`, else `AWS_DEFAULT_REGION`, if set and not empty.

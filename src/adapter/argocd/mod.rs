@@ -97,12 +97,6 @@ pub fn sources(
     Ok(sources)
 }
 
-/// Where `generate` takes a registry from, for the message when none is set:
-/// it has no `--registry` flag (argocd-cmp-server passes none).
-pub const NO_REGISTRY_HINT: &str = "generate takes it from the sidecar's environment \
-     (PULLTHROUGH_REGISTRY, or PULLTHROUGH_ACCOUNT_ID and AWS_REGION), its --config or \
-     --rules-from file, or the app's plugin env (PULLTHROUGH_REGISTRY)";
-
 /// The checkout Argo CD copied: the app directory less the source path it
 /// was found at (`ARGOCD_APP_SOURCE_PATH`), or the app directory itself.
 fn repository_root(dir: &Path, source_path: Option<&str>) -> PathBuf {

@@ -13,7 +13,7 @@
 //! folded into one `*` first, and globset, told that `*` may match `/`, then
 //! reads `*`, `?`, `[…]`, `[!…]`, `{a,b}` (nested too) and `\` as gobwas does.
 //!
-//! Where they part (the README's table): gobwas reads `[^…]` as a class
+//! Where they part (docs/argocd.md's table): gobwas reads `[^…]` as a class
 //! holding `^`, globset as a negation; and a pattern gobwas cannot compile
 //! makes Argo CD match nothing, silently, where the plugin rejects the
 //! parameter.

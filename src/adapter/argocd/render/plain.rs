@@ -15,7 +15,7 @@
 //! - Hidden files and directories are skipped, `.argocd-source.yaml` and
 //!   `.argocd-source-<app>.yaml` (Argo CD's parameter overrides, which
 //!   argocd-image-updater writes back) among them. Argo CD reads hidden
-//!   files as any other; this is where the two differ (README).
+//!   files as any other; this is where the two differ (docs/argocd.md).
 //! - A symlink to a file in the repository is read; a symlink to a
 //!   directory is not followed (`filepath.Walk` does not); a symlink that
 //!   leads out of the repository is an error, as in Argo CD, which refuses

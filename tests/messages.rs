@@ -1,5 +1,5 @@
-//! What a new user trips over first: each message points the right way.
-//! One test per papercut of the adoption issue.
+//! What a new user meets first: each message points the right way, every
+//! variable is documented, the binary describes itself.
 
 use crate::kit::REGISTRY;
 use crate::kit::run::{command, root, run, run_cmd};
@@ -161,7 +161,15 @@ fn a_report_on_stdout_is_refused_unless_stdout_is_free() {
 #[test]
 fn every_environment_variable_is_in_help_and_readme() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let help = run(&["--help"], b"").stdout() + &run(&["generate", "--help"], b"").stdout();
+    let help = run(&["--help"], b"").stdout();
+    let generate = run(&["generate", "--help"], b"").stdout();
+    // The name as a whole word: PULLTHROUGH_RULES is not PULLTHROUGH_RULES_FROM.
+    let mentions = |text: &str, name: &str| {
+        text.match_indices(name).any(|(i, _)| {
+            let after = text[i + name.len()..].chars().next();
+            !after.is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        })
+    };
     for var in [
         "PULLTHROUGH_REGISTRY",
         "PULLTHROUGH_ACCOUNT_ID",
@@ -180,8 +188,12 @@ fn every_environment_variable_is_in_help_and_readme() {
         "AWS_REGION",
         "AWS_DEFAULT_REGION",
     ] {
-        assert!(help.contains(var), "{var} is not in --help");
-        assert!(readme.contains(var), "{var} is not in the README's table");
+        assert!(mentions(&readme, var), "{var} is not in the README's table");
+        // generate reads every one of them; the filter all but the timeout.
+        assert!(mentions(&generate, var), "{var} is not in generate --help");
+        if var != "PULLTHROUGH_TIMEOUT" {
+            assert!(mentions(&help, var), "{var} is not in --help");
+        }
     }
 }
 
@@ -201,4 +213,88 @@ fn completions_man_page_and_version() {
         version.starts_with(&format!("pullthrough {}", env!("CARGO_PKG_VERSION"))),
         "{version}"
     );
+    // Built from a git checkout, it names the commit it was built from.
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(root())
+        .output();
+    if let Some(head) = head.ok().filter(|o| o.status.success()) {
+        let commit = String::from_utf8(head.stdout).unwrap();
+        assert!(
+            version.contains(&format!("(commit {})", commit.trim())),
+            "{version} does not name {commit}"
+        );
+    }
+}
+
+#[test]
+fn each_host_says_where_it_takes_a_registry_from() {
+    let list = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n";
+    let out = run(&[], list.as_bytes());
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(
+            "pullthrough: error: no cache registry: set `registry` in the functionConfig"
+        ),
+        "{}",
+        out.stderr
+    );
+    // The same message as the ResourceList's error result.
+    assert!(out.stdout().contains("no cache registry: set `registry`"));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kust-plugin-config-1");
+    std::fs::write(
+        &config,
+        "apiVersion: pullthrough.dev/v1alpha1\nkind: PullThrough\nmetadata: {name: c}\nspec: {}\n",
+    )
+    .unwrap();
+    let plugin = dir.path().join("PullThrough");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_pullthrough"), &plugin).unwrap();
+    let mut cmd = std::process::Command::new(&plugin);
+    cmd.arg(&config);
+    let out = run_cmd(cmd, POD.as_bytes());
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("no cache registry: set `spec.registry` in the PullThrough config object"),
+        "{}",
+        out.stderr
+    );
+    let out = run(&["-"], POD.as_bytes());
+    assert!(
+        out.stderr
+            .contains("no cache registry: set --registry HOST (or PULLTHROUGH_REGISTRY)"),
+        "{}",
+        out.stderr
+    );
+    // A typo of a subcommand that shares its first letters.
+    let out = run(&["complete", "bash"], b"");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("did you mean `completions`?"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_flag_wins_without_reading_its_variable() {
+    let mut cmd = command(&[
+        "--registry",
+        REGISTRY,
+        "-q",
+        "--digests",
+        "keep",
+        "--no-generic",
+    ]);
+    cmd.env("PULLTHROUGH_DIGESTS", "bogus")
+        .env("PULLTHROUGH_GENERIC", "maybe");
+    assert_eq!(run_cmd(cmd, POD.as_bytes()).code, 0);
+    // An empty or capitalised variable is what the other readers take it for.
+    for value in ["", "KEEP"] {
+        let mut cmd = command(&["man"]);
+        cmd.env("PULLTHROUGH_DIGESTS", value);
+        let out = run_cmd(cmd, b"");
+        assert_eq!(out.code, 0, "{value:?}: {}", out.stderr);
+    }
 }
