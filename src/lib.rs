@@ -40,6 +40,7 @@ mod config;
 mod diag;
 mod exclude;
 mod locate;
+mod operator;
 mod path;
 pub mod reference;
 pub mod report;

@@ -2,6 +2,7 @@
 //! document's tree and returns a [`Site`] for every image scalar, noting
 //! whether its pod template opted out.
 
+use crate::operator;
 use crate::path::FieldPath;
 use crate::workload::{self, Path, Shape, WorkloadSpec};
 use crate::yaml::{Document, NodeId};
@@ -26,6 +27,9 @@ pub struct Site {
     pub object: Object,
     /// The object or its pod template carries the opt-out annotation.
     pub opted_out: bool,
+    /// Where the image starts in the scalar's value: after an operator
+    /// flag's `--flag=`; 0 when the value is the image.
+    pub within: usize,
 }
 
 /// The identity of a Kubernetes object, for messages and reports.
@@ -111,6 +115,7 @@ impl Locator<'_> {
             object: &object,
             item,
             opted_out: self.opts_out(doc, root),
+            operator_images: self.operator_images,
         };
         match workload::lookup(self.extra, group, kind) {
             Some(paths) => {
@@ -296,21 +301,36 @@ struct Context<'a> {
     object: &'a Object,
     item: Option<usize>,
     opted_out: bool,
+    /// Look for the images operators read from their configuration.
+    operator_images: bool,
 }
 
 fn push(out: &mut Vec<Site>, node: NodeId, path: FieldPath, ctx: Context) {
-    out.push(Site {
-        node,
-        path,
-        item: ctx.item,
-        object: ctx.object.clone(),
-        opted_out: ctx.opted_out,
-    });
+    out.push(site(node, path, ctx));
 }
 
 fn container(doc: &Document, node: NodeId, path: &FieldPath, ctx: Context, out: &mut Vec<Site>) {
     for image in doc.get(node, "image") {
         push(out, image, path.key("image"), ctx);
+    }
+    if ctx.operator_images {
+        for found in operator::images(doc, node, path) {
+            out.push(Site {
+                within: found.within,
+                ..site(found.node, found.path, ctx)
+            });
+        }
+    }
+}
+
+fn site(node: NodeId, path: FieldPath, ctx: Context) -> Site {
+    Site {
+        node,
+        path,
+        item: ctx.item,
+        object: ctx.object.clone(),
+        opted_out: ctx.opted_out,
+        within: 0,
     }
 }
 
@@ -553,6 +573,7 @@ mod tests {
                         object: &object,
                         item: None,
                         opted_out: locator(false).opts_out(doc, root),
+                        operator_images: false,
                     };
                     let mut generic = Vec::new();
                     for spec in doc.get(root, "spec") {
@@ -569,7 +590,18 @@ mod tests {
                     let generic: Vec<_> = generic.iter().map(key).collect();
                     assert_eq!(off, generic, "{name}: {kind} with the switch off");
                 } else if !kind.ends_with("List") {
-                    assert_eq!(on, off, "{name}: {kind} changed with the switch");
+                    // Other kinds gain only their containers' image env vars
+                    // and flags with the switch on.
+                    let configuration = |path: &str| {
+                        [".env[", ".args[", ".command["]
+                            .iter()
+                            .any(|p| path.contains(p))
+                    };
+                    let gained: Vec<_> = on.iter().filter(|s| !off.contains(s)).collect();
+                    assert!(
+                        gained.iter().all(|s| configuration(&s.1)),
+                        "{name}: {kind} changed with the switch: {gained:?}"
+                    );
                 }
             }
         }

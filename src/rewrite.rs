@@ -197,7 +197,12 @@ fn decide(
     };
     let node = doc.node(site.node);
     let scalar = doc.scalar(site.node);
-    let original = scalar.map(|s| s.value.clone());
+    // The image, and what comes before it in the value (`--flag=`).
+    let (before, value) = match scalar {
+        Some(s) => s.value.split_at(site.within.min(s.value.len())),
+        None => ("", ""),
+    };
+    let original = scalar.map(|_| value.to_string());
     let mut edit = None;
     let mut warnings = Vec::new();
     let (status, result) = match (&node.kind, scalar) {
@@ -206,17 +211,17 @@ fn decide(
         (_, Some(s)) if !s.is_string() => (Status::NotAString, None),
         _ if site.opted_out => (Status::OptedOut, None),
         (_, Some(s)) if s.anchored => (Status::Anchored, None),
-        (_, Some(s)) => match config.exclude.matches(&s.value) {
+        (_, Some(s)) => match config.exclude.matches(value) {
             Some(pattern) => (Status::Excluded(pattern.to_string()), None),
-            None => match config.rules.decide(&s.value) {
+            None => match config.rules.decide(value) {
                 Decision::Keep(keep) => (Status::Kept(keep), None),
                 Decision::Rewrite { .. }
-                    if config.digests == Digests::Keep && reference::is_digest_pinned(&s.value) =>
+                    if config.digests == Digests::Keep && reference::is_digest_pinned(value) =>
                 {
                     (Status::DigestKept, None)
                 }
                 Decision::Rewrite { image, notes } => {
-                    match scalar::replacement(text, node, s, &image) {
+                    match scalar::replacement_within(text, node, s, before.len(), &image) {
                         Ok((span, text)) => {
                             edit = Some(Edit { span, text });
                             warnings.extend(

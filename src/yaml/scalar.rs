@@ -18,6 +18,9 @@ pub enum Unsupported {
     BlockScalarLines,
     /// The new value has characters that would need quoting or escaping.
     UnsafeValue,
+    /// Only part of the value changes, and the scalar's source does not
+    /// spell the value as it is (escapes, folded lines).
+    Escaped,
 }
 
 impl std::fmt::Display for Unsupported {
@@ -25,6 +28,7 @@ impl std::fmt::Display for Unsupported {
         f.write_str(match self {
             Unsupported::BlockScalarLines => "block scalar with more than one content line",
             Unsupported::UnsafeValue => "new value would need quoting",
+            Unsupported::Escaped => "scalar spelt with escapes or folded lines",
         })
     }
 }
@@ -56,6 +60,45 @@ pub fn replacement(
                 .ok_or(Unsupported::BlockScalarLines)
         }
     }
+}
+
+/// The byte range to replace in `text` and the text to put there, so that
+/// the part of the scalar's value from byte `within` on reads as `new`, the
+/// part before it (an operator flag's `--image=`) left as written, byte for
+/// byte. The scalar's source must spell its value as it is (no escapes, no
+/// folded lines), so that value offsets are source offsets.
+pub fn replacement_within(
+    text: &str,
+    node: &Node,
+    scalar: &Scalar,
+    within: usize,
+    new: &str,
+) -> Result<(Range<usize>, String), Unsupported> {
+    if within == 0 {
+        return replacement(text, node, scalar, new);
+    }
+    if new.is_empty() || !new.bytes().all(is_safe) {
+        return Err(Unsupported::UnsafeValue);
+    }
+    let start = if scalar.anchored || scalar.tag.is_some() {
+        skip_properties(text, node.span.start, node.span.end)
+    } else {
+        node.span.start
+    };
+    let end = node.span.end;
+    let inner = match scalar.style {
+        ScalarStyle::Plain => start..end,
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => start + 1..end - 1,
+        ScalarStyle::Literal | ScalarStyle::Folded => {
+            block_content_line(text, start..end, &scalar.value)
+                .ok_or(Unsupported::BlockScalarLines)?
+        }
+    };
+    let spelt = text.get(inner.clone()) == Some(scalar.value.trim_end_matches('\n'));
+    if !spelt || within > inner.len() {
+        return Err(Unsupported::Escaped);
+    }
+    Ok((inner.start + within..inner.end, new.to_string()))
 }
 
 fn is_safe(b: u8) -> bool {

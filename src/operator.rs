@@ -1,0 +1,176 @@
+//! Images an operator reads from its own configuration and then runs, in the
+//! containers the locator already visits: image environment variables and
+//! image flags (CloudNativePG's `OPERATOR_IMAGE_NAME`, OLM's
+//! `RELATED_IMAGE_*`, cert-manager's `--acme-http01-solver-image=…`, Argo
+//! Workflows' `--executor-image …`). Rewriting them where they are written,
+//! before sync, is what stops an operator and a webhook fighting over its
+//! pods (cloudnative-pg#3231, #6564, #10418).
+//!
+//! A value counts only when it reads as an image someone pulls: it parses as
+//! a reference *with a tag or a digest*, and is not a bare registry host
+//! (`registry.example.com:5000` parses as the name `registry.example.com`
+//! with tag `5000`). So `IMAGE_PULL_POLICY: IfNotPresent`, `IMAGE_REGISTRY:
+//! docker.io` and `--image-pull-secret=…` stay as written.
+
+use crate::path::FieldPath;
+use crate::reference;
+use crate::yaml::{Document, NodeId};
+
+/// Operator flags that name an image but whose names do not end in `image`.
+/// <https://prometheus-operator.dev/docs/platform/operator/> (`--prometheus-config-reloader`)
+const IMAGE_FLAGS: &[&str] = &["prometheus-config-reloader"];
+
+/// An image value inside a container's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The scalar holding the value.
+    pub node: NodeId,
+    pub path: FieldPath,
+    /// Where the image starts in the scalar's value: after `--flag=`, or 0.
+    pub within: usize,
+}
+
+/// The image env vars and flags of the container at `container`.
+pub fn images(doc: &Document, container: NodeId, path: &FieldPath) -> Vec<Found> {
+    let mut found = Vec::new();
+    for list in doc.get(container, "env") {
+        for (i, &entry) in doc.items(list).iter().enumerate() {
+            let Some(name) = doc.get_str(entry, "name") else {
+                continue;
+            };
+            if !name
+                .split('_')
+                .any(|word| word.eq_ignore_ascii_case("image"))
+            {
+                continue;
+            }
+            for value in doc.get(entry, "value") {
+                if doc.scalar(value).is_some_and(|s| is_pulled_image(&s.value)) {
+                    let at = path.key("env").index(i).key("value");
+                    found.push(Found {
+                        node: value,
+                        path: at,
+                        within: 0,
+                    });
+                }
+            }
+        }
+    }
+    for key in ["command", "args"] {
+        for list in doc.get(container, key) {
+            let items = doc.items(list);
+            for (i, &item) in items.iter().enumerate() {
+                let Some(word) = doc.str(item) else { continue };
+                let Some((flag, inline)) = image_flag(word) else {
+                    continue;
+                };
+                let (node, index, within, value) = match inline {
+                    // `--solver-image=VALUE`: only the value's bytes change.
+                    Some(value) => (item, i, flag.len() + 1, value),
+                    // `--executor-image VALUE`: the next element.
+                    None => match items.get(i + 1).and_then(|&n| Some((n, doc.str(n)?))) {
+                        Some((next, value)) => (next, i + 1, 0, value),
+                        None => continue,
+                    },
+                };
+                if is_pulled_image(value) {
+                    found.push(Found {
+                        node,
+                        path: path.key(key).index(index),
+                        within,
+                    });
+                }
+            }
+        }
+    }
+    found
+}
+
+/// `word` is an image flag: `-x-image`, `--x-image`, `--x-image=VALUE` (any
+/// case), or a flag of [`IMAGE_FLAGS`]. The flag as written (dashes
+/// included) and the inline value.
+fn image_flag(word: &str) -> Option<(&str, Option<&str>)> {
+    let name_start = word.len() - word.trim_start_matches('-').len();
+    if !(1..=2).contains(&name_start) {
+        return None;
+    }
+    let (flag, value) = match word.split_once('=') {
+        Some((flag, value)) => (flag, Some(value)),
+        None => (word, None),
+    };
+    let name = &flag[name_start..];
+    let is_image = name.to_ascii_lowercase().ends_with("image") || IMAGE_FLAGS.contains(&name);
+    is_image.then_some((flag, value))
+}
+
+/// The value reads as an image someone pulls: a reference with a tag or a
+/// digest, whose name is not a bare registry host.
+fn is_pulled_image(value: &str) -> bool {
+    let Ok(r) = reference::parse(value) else {
+        return false;
+    };
+    if r.tag.is_none() && r.digest.is_none() {
+        return false;
+    }
+    let name = value.split(['@']).next().unwrap_or(value);
+    let name = match r.tag {
+        Some(tag) => name.strip_suffix(&format!(":{tag}")).unwrap_or(name),
+        None => name,
+    };
+    let bare_host = !name.contains('/') && (name.contains('.') || name == "localhost");
+    !bare_host
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags() {
+        assert_eq!(
+            image_flag("--acme-http01-solver-image=a:1"),
+            Some(("--acme-http01-solver-image", Some("a:1")))
+        );
+        assert_eq!(
+            image_flag("--executor-image"),
+            Some(("--executor-image", None))
+        );
+        assert_eq!(image_flag("-Image"), Some(("-Image", None)));
+        assert_eq!(
+            image_flag("--prometheus-config-reloader=quay.io/x:1"),
+            Some(("--prometheus-config-reloader", Some("quay.io/x:1")))
+        );
+        for no in [
+            "--image-pull-secret=x",
+            "image",
+            "---image",
+            "--imagePullPolicy",
+            "-",
+        ] {
+            assert_eq!(image_flag(no), None, "{no}");
+        }
+    }
+
+    #[test]
+    fn values_that_are_pulled() {
+        for yes in [
+            "nginx:1.27",
+            "ghcr.io/cloudnative-pg/postgresql:17",
+            "busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "localhost:5000/app:1",
+        ] {
+            assert!(is_pulled_image(yes), "{yes}");
+        }
+        for no in [
+            "IfNotPresent",
+            "docker.io",
+            "registry.example.com:5000",
+            "nginx",
+            "localhost:5000",
+            "a b",
+            "",
+        ] {
+            assert!(!is_pulled_image(no), "{no}");
+        }
+    }
+}
