@@ -55,7 +55,9 @@ static_stripped() { # file, architecture as `file` names it
 }
 check "x86_64 binary: static, stripped" static_stripped "$X86" "x86-64"
 check "aarch64 binary: static, stripped" static_stripped "$ARM" "ARM aarch64"
-check "x86_64 binary: --version is Cargo.toml's" [ "$("$X86" --version)" = "pullthrough $VERSION" ]
+# Cargo.toml's version, and the commit when built from a git checkout.
+version_is() { case "$("$1" --version)" in "pullthrough $VERSION" | "pullthrough $VERSION (commit "*")") ;; *) return 1 ;; esac; }
+check "x86_64 binary: --version is Cargo.toml's" version_is "$X86"
 
 # The tarball: exactly these files, the binaries the ones in dist/.
 listing="$(tar -tzf "$DIST/$TARBALL" | sort)"
