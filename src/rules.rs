@@ -352,7 +352,7 @@ impl fmt::Display for Note {
 mod tests {
     use super::*;
 
-    const R: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    const R: &str = crate::testing::REGISTRY;
     const HEX64: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     fn rules() -> Rules {

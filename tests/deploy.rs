@@ -1,7 +1,8 @@
-//! The Argo CD install of `deploy/argocd/`: the argo-cd chart rendered with
-//! `values.yaml` by the real Helm carries the same sidecar as the kustomize
-//! patch, every mount backed by a volume; the ApplicationSet selects the
-//! plugin by the name Argo CD dials.
+//! The Argo CD install of `deploy/argocd/`: the kustomize patch applied to
+//! install.yaml's repo-server by the real kubectl, and the argo-cd chart
+//! rendered with `values.yaml` by the real Helm, carry the same sidecar, with
+//! every mount backed by a volume; the ApplicationSet selects the plugin by
+//! the name Argo CD dials.
 
 use std::fs;
 use std::process::Command;
@@ -9,7 +10,7 @@ use std::process::Command;
 use pullthrough::yaml;
 use serde_json::Value;
 
-use crate::kit::run::{root, tool};
+use crate::kit::run::{on_path, root, tool};
 
 fn read(path: &str) -> Vec<Value> {
     let text = fs::read_to_string(root().join(path)).unwrap();
@@ -53,6 +54,46 @@ fn sidecar(spec: &Value) -> &Value {
         ["/var/run/argocd", "/home/argocd/cmp-server/plugins", "/tmp"]
     );
     sidecar
+}
+
+#[test]
+fn the_kustomize_patch_adds_the_sidecar_to_install_yamls_repo_server() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(
+        root().join("testdata/generate/argocd/repo-server.yaml"),
+        dir.path().join("repo-server.yaml"),
+    )
+    .unwrap();
+    fs::copy(
+        root().join("deploy/argocd/repo-server-patch.yaml"),
+        dir.path().join("patch.yaml"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources: [repo-server.yaml]\npatches: [{path: patch.yaml}]\n",
+    )
+    .unwrap();
+    let out = Command::new(on_path("kubectl"))
+        .args(["kustomize", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = yaml::parse(std::str::from_utf8(&out.stdout).unwrap()).unwrap();
+    let spec = &yaml::to_json(&docs[0])["spec"]["template"]["spec"];
+    let names: Vec<&str> = spec["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["pullthrough", "argocd-repo-server"]);
+    sidecar(spec);
 }
 
 #[test]

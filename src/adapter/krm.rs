@@ -297,16 +297,7 @@ impl<'a> ResourceList<'a> {
 mod tests {
     use super::*;
 
-    const REGISTRY: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
-
-    fn config() -> Config {
-        Settings {
-            registry: Some(REGISTRY.into()),
-            ..Settings::default()
-        }
-        .resolve()
-        .unwrap()
-    }
+    use crate::testing::{REGISTRY, config};
 
     fn settings_of(list: &str) -> Result<Settings, Error> {
         ResourceList::read(list.as_bytes()).unwrap().settings()
