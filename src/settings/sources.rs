@@ -209,7 +209,8 @@ pub fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn parse_bool(s: &str) -> Option<bool> {
+/// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, any case and trimmed.
+pub fn parse_bool(s: &str) -> Option<bool> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Some(true),
         "false" | "0" | "no" | "off" => Some(false),

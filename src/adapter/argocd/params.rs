@@ -152,12 +152,10 @@ impl Parameters {
 
 /// A string parameter read as a flag; empty is the default.
 fn boolean(value: &str, default: bool) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "" => Some(default),
-        "true" | "yes" | "on" | "1" => Some(true),
-        "false" | "no" | "off" | "0" => Some(false),
-        _ => None,
+    if value.trim().is_empty() {
+        return Some(default);
     }
+    crate::settings::parse_bool(value)
 }
 
 #[cfg(test)]
