@@ -108,14 +108,29 @@ pub enum Error {
     /// The `functionConfig` does not give usable settings.
     Settings(settings::Error),
     /// The `ResourceList` itself is malformed.
-    Input(String),
+    Input(Malformed),
+}
+
+/// What is wrong with a `ResourceList`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Malformed {
+    /// `items` is not a list.
+    Items,
+    /// `results` is not a list.
+    Results,
+    /// Its layout leaves no place to add `results` without re-serialising.
+    NoPlaceForResults,
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::Settings(e) => e.fmt(f),
-            Error::Input(m) => f.write_str(m),
+            Error::Input(Malformed::Items) => f.write_str("items: expected a list of objects"),
+            Error::Input(Malformed::Results) => f.write_str("results: expected a list of results"),
+            Error::Input(Malformed::NoPlaceForResults) => {
+                f.write_str("cannot add results to this ResourceList layout")
+            }
         }
     }
 }
@@ -176,7 +191,7 @@ impl<'a> ResourceList<'a> {
         if let Some(items) = self.doc.get(root, "items").next() {
             let is_null = self.doc.spells_null(items);
             if !is_null && !matches!(self.doc.node(items).kind, yaml::NodeKind::Sequence(_)) {
-                return Err(Error::Input("items: expected a list of objects".into()));
+                return Err(Error::Input(Malformed::Items));
             }
         }
         // The one parse: the document read() kept is rewritten as it is.

@@ -17,7 +17,7 @@ pub mod render;
 
 use std::path::{Path, PathBuf};
 
-pub use params::{NAMES as PARAMETER_NAMES, ParamError, Parameters};
+pub use params::{NAMES as PARAMETER_NAMES, ParamError, ParamErrorKind, Parameters};
 use render::HelmOptions;
 
 use crate::settings::{self, Settings, Sources};

@@ -62,15 +62,44 @@ impl Default for Parameters {
 pub struct ParamError {
     /// The parameter's name; empty when the whole value is wrong.
     pub name: String,
-    pub message: String,
+    pub kind: ParamErrorKind,
+}
+
+/// What is wrong with a parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamErrorKind {
+    /// `ARGOCD_APP_PARAMETERS` is not the JSON Argo CD sends.
+    Json(String),
+    /// A name `plugin.yaml` does not announce.
+    Unknown,
+    /// A string, array or map where another is expected: the expected one.
+    Shape(&'static str),
+    /// A flag that is not `"true"` or `"false"`: the value.
+    NotBool(String),
+    /// A directory glob that does not compile.
+    Glob {
+        value: String,
+        error: super::render::glob::BadGlob,
+    },
 }
 
 impl fmt::Display for ParamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.name.is_empty() {
-            write!(f, "plugin parameters: {}", self.message)
+            write!(f, "plugin parameters: ")?;
         } else {
-            write!(f, "plugin parameter {:?}: {}", self.name, self.message)
+            write!(f, "plugin parameter {:?}: ", self.name)?;
+        }
+        match &self.kind {
+            ParamErrorKind::Json(e) => write!(f, "invalid ARGOCD_APP_PARAMETERS: {e}"),
+            ParamErrorKind::Unknown => {
+                write!(f, "unknown (expected one of {})", NAMES.join(", "))
+            }
+            ParamErrorKind::Shape(want) => write!(f, "expected {want}"),
+            ParamErrorKind::NotBool(value) => {
+                write!(f, "expected \"true\" or \"false\", got {value:?}")
+            }
+            ParamErrorKind::Glob { value, error } => write!(f, "invalid glob {value:?}: {error}"),
         }
     }
 }
@@ -91,33 +120,31 @@ impl Parameters {
     /// An unknown name is an error: a misspelt `values-files` would
     /// otherwise deploy the chart with its defaults.
     pub fn from_json(text: &str) -> Result<Parameters, ParamError> {
-        let fail = |name: &str, message: String| ParamError {
+        let fail = |name: &str, kind: ParamErrorKind| ParamError {
             name: name.to_string(),
-            message,
+            kind,
         };
         let text = text.trim();
         if text.is_empty() || text == "null" {
             return Ok(Parameters::default());
         }
         let list: Vec<Param> = serde_json::from_str(text)
-            .map_err(|e| fail("", format!("invalid ARGOCD_APP_PARAMETERS: {e}")))?;
+            .map_err(|e| fail("", ParamErrorKind::Json(e.to_string())))?;
         let mut out = Parameters::default();
         for p in list {
-            let shape = |want: &str| fail(&p.name, format!("expected {want}"));
+            let shape = |want: &'static str| fail(&p.name, ParamErrorKind::Shape(want));
             let flag = |default: bool| {
                 let value = p.string.as_deref().ok_or_else(|| shape("a string"))?;
-                boolean(value, default).ok_or_else(|| {
-                    fail(
-                        &p.name,
-                        format!("expected \"true\" or \"false\", got {value:?}"),
-                    )
-                })
+                boolean(value, default)
+                    .ok_or_else(|| fail(&p.name, ParamErrorKind::NotBool(value.to_string())))
             };
             let glob = || {
                 let value = p.string.clone().ok_or_else(|| shape("a string"))?;
                 if !value.is_empty() {
-                    super::render::glob::directory_pattern(&value)
-                        .map_err(|e| fail(&p.name, format!("invalid glob {value:?}: {e}")))?;
+                    super::render::glob::directory_pattern(&value).map_err(|error| {
+                        let value = value.clone();
+                        fail(&p.name, ParamErrorKind::Glob { value, error })
+                    })?;
                 }
                 Ok(value)
             };
@@ -138,12 +165,7 @@ impl Parameters {
                 "directory-recurse" => out.directory.recurse = flag(true)?,
                 "directory-include" => out.directory.include = glob()?,
                 "directory-exclude" => out.directory.exclude = glob()?,
-                _ => {
-                    return Err(fail(
-                        &p.name,
-                        format!("unknown (expected one of {})", NAMES.join(", ")),
-                    ));
-                }
+                _ => return Err(fail(&p.name, ParamErrorKind::Unknown)),
             }
         }
         Ok(out)

@@ -3,7 +3,7 @@
 //! key at the top. Each result is one JSON flow mapping, so it reads the same
 //! at any indentation.
 
-use super::{Error, Finding, ResourceList};
+use super::{Error, Finding, Malformed, ResourceList};
 use crate::splice::Edit;
 use crate::yaml::Scalar;
 
@@ -20,7 +20,7 @@ impl ResourceList<'_> {
             .map(|r| serde_json::to_string(r).expect("JSON of plain data"))
             .collect();
         let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
-        let cannot = || Error::Input("cannot add results to this ResourceList layout".into());
+        let cannot = || Error::Input(Malformed::NoPlaceForResults);
         let &(first_key, _) = doc.pairs(root).first().ok_or_else(cannot)?;
         let root_start = doc.node(root).span.start;
         let key_start = doc.node(first_key).span.start;
@@ -55,7 +55,7 @@ impl ResourceList<'_> {
                     let lines: String = json.iter().map(|j| format!("{indent}- {j}{nl}")).collect();
                     (line, lines)
                 } else {
-                    return Err(Error::Input("results: expected a list of results".into()));
+                    return Err(Error::Input(Malformed::Results));
                 }
             }
             None if text[root_start..key_start].contains('{') => {
