@@ -41,15 +41,7 @@ pub fn replacement(
     scalar: &Scalar,
     new: &str,
 ) -> Result<(Range<usize>, String), Unsupported> {
-    if new.is_empty() || !new.bytes().all(is_safe) {
-        return Err(Unsupported::UnsafeValue);
-    }
-    let start = if scalar.anchored || scalar.tag.is_some() {
-        skip_properties(text, node.span.start, node.span.end)
-    } else {
-        node.span.start
-    };
-    let end = node.span.end;
+    let (start, end) = scalar_span(text, node, scalar, new)?;
     match scalar.style {
         ScalarStyle::Plain => Ok((start..end, new.to_string())),
         ScalarStyle::SingleQuoted => Ok((start..end, format!("'{new}'"))),
@@ -77,15 +69,7 @@ pub fn replacement_within(
     if within == 0 {
         return replacement(text, node, scalar, new);
     }
-    if new.is_empty() || !new.bytes().all(is_safe) {
-        return Err(Unsupported::UnsafeValue);
-    }
-    let start = if scalar.anchored || scalar.tag.is_some() {
-        skip_properties(text, node.span.start, node.span.end)
-    } else {
-        node.span.start
-    };
-    let end = node.span.end;
+    let (start, end) = scalar_span(text, node, scalar, new)?;
     let inner = match scalar.style {
         ScalarStyle::Plain => start..end,
         ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => start + 1..end - 1,
@@ -99,6 +83,25 @@ pub fn replacement_within(
         return Err(Unsupported::Escaped);
     }
     Ok((inner.start + within..inner.end, new.to_string()))
+}
+
+/// Where the scalar itself is in `text` (past its anchor and tag), once
+/// `new` is known to need no quoting.
+fn scalar_span(
+    text: &str,
+    node: &Node,
+    scalar: &Scalar,
+    new: &str,
+) -> Result<(usize, usize), Unsupported> {
+    if new.is_empty() || !new.bytes().all(is_safe) {
+        return Err(Unsupported::UnsafeValue);
+    }
+    let start = if scalar.anchored || scalar.tag.is_some() {
+        skip_properties(text, node.span.start, node.span.end)
+    } else {
+        node.span.start
+    };
+    Ok((start, node.span.end))
 }
 
 fn is_safe(b: u8) -> bool {
