@@ -634,3 +634,68 @@ fn toml(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::Rules;
+    use crate::{Config, rewrite};
+
+    const REGISTRY: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+
+    fn golden() -> String {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/rewrite/embedded-documents.yaml"
+        );
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    fn config(operator_images: bool) -> Config {
+        Config {
+            operator_images,
+            ..Config::new(Rules::new(REGISTRY.into(), "docker-hub".into()))
+        }
+    }
+
+    #[test]
+    fn switch_off_is_byte_identical() {
+        let text = golden();
+        let out = rewrite(text.as_bytes(), &config(false)).unwrap();
+        assert_eq!(out.text, text);
+        assert!(out.edits.is_empty() && out.warnings.is_empty());
+    }
+
+    #[test]
+    fn paths_name_the_inner_field() {
+        let out = rewrite(golden().as_bytes(), &config(true)).unwrap();
+        let paths: Vec<String> = out.images.iter().map(|i| i.path.to_string()).collect();
+        for want in [
+            "spec.templates[0].resource.manifest: spec.template.spec.containers[0].image",
+            "data.controller-config.yaml: eventBus.nats.versions[0].natsStreamingImage",
+            "data.jcasc-default-config.yaml: jenkins.clouds[0].kubernetes.templates[0].containers[1].image",
+            "data.config.toml: runners[0].kubernetes.helper_image",
+        ] {
+            assert!(paths.iter().any(|p| p == want), "{want} not in {paths:?}");
+        }
+        assert!(!paths.iter().any(|p| p.starts_with("data.notes.md")));
+        assert!(!paths.iter().any(|p| p.starts_with("spec.values")));
+    }
+
+    #[test]
+    fn literal_blocks_map_each_line_deeper_and_crlf() {
+        for eol in ["\n", "\r\n"] {
+            let text = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - resource:\n      manifest: |+\n            kind: Pod\n            apiVersion: v1\n\n            spec:\n              containers:\n              - image: nginx\n\n"
+                .replace('\n', eol);
+            let out = rewrite(text.as_bytes(), &config(true)).unwrap();
+            assert_eq!(
+                out.text,
+                text.replace(
+                    "image: nginx",
+                    &format!("image: {}/docker-hub/library/nginx", REGISTRY)
+                ),
+            );
+            assert_eq!(out.images[0].line, 12);
+            assert_eq!(out.images[0].column, 24);
+        }
+    }
+}
