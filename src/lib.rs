@@ -38,6 +38,7 @@
 pub mod adapter;
 mod config;
 mod diag;
+mod embedded;
 mod exclude;
 mod locate;
 mod operator;

@@ -262,7 +262,7 @@ impl Locator<'_> {
     }
 
     /// The mapping's `metadata.annotations` opts out.
-    fn opts_out(&self, doc: &Document, node: NodeId) -> bool {
+    pub(crate) fn opts_out(&self, doc: &Document, node: NodeId) -> bool {
         doc.get(node, "metadata")
             .flat_map(|m| doc.get(m, "annotations"))
             .flat_map(|a| doc.get(a, self.opt_out_annotation))
@@ -358,7 +358,7 @@ fn pod_spec(doc: &Document, spec: NodeId, path: &FieldPath, ctx: Context, out: &
 /// Every node a table path leads to from `root`, with its field path:
 /// dotted keys, `key[]` every item of the list under `key` (`key[][]` every
 /// item of every item), `*` every value of a mapping.
-fn resolve(
+pub(crate) fn resolve(
     doc: &Document,
     root: NodeId,
     path: &str,

@@ -10,6 +10,9 @@ pub enum Segment {
     Key(String),
     /// A sequence index.
     Index(usize),
+    /// The boundary into a document embedded in the string here: what
+    /// follows is a path within that document. Printed as `: `.
+    Embedded,
 }
 
 /// A path from a document's root: keys and indexes.
@@ -27,6 +30,17 @@ impl FieldPath {
     #[must_use]
     pub fn index(&self, index: usize) -> FieldPath {
         self.then(Segment::Index(index))
+    }
+
+    /// The path `inner`, within the document embedded in the string here:
+    /// `data.config.yaml: eventBus.nats…`.
+    #[must_use]
+    pub fn embedded(&self, inner: &FieldPath) -> FieldPath {
+        let mut segments = Vec::with_capacity(self.0.len() + 1 + inner.0.len());
+        segments.extend_from_slice(&self.0);
+        segments.push(Segment::Embedded);
+        segments.extend_from_slice(&inner.0);
+        FieldPath(segments)
     }
 
     fn then(&self, segment: Segment) -> FieldPath {
@@ -50,12 +64,15 @@ impl FieldPath {
 
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, segment) in self.0.iter().enumerate() {
+        let mut first = true;
+        for segment in &self.0 {
             match segment {
-                Segment::Key(key) if i == 0 => f.write_str(key)?,
+                Segment::Key(key) if first => f.write_str(key)?,
                 Segment::Key(key) => write!(f, ".{key}")?,
                 Segment::Index(index) => write!(f, "[{index}]")?,
+                Segment::Embedded => f.write_str(": ")?,
             }
+            first = matches!(segment, Segment::Embedded);
         }
         Ok(())
     }
@@ -84,5 +101,11 @@ mod tests {
         assert_eq!(item.to_string(), "items[3].spec");
         assert_eq!(item.skip(2).to_string(), "spec");
         assert_eq!(item.skip(9).to_string(), "");
+        let inner = FieldPath::default().key("eventBus").index(0).key("image");
+        let outer = FieldPath::default().key("data").key("config.yaml");
+        assert_eq!(
+            outer.embedded(&inner).to_string(),
+            "data.config.yaml: eventBus[0].image"
+        );
     }
 }

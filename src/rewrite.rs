@@ -67,7 +67,7 @@ impl Status {
     }
 
     /// The warning for an image field holding `original`, if it is worth one.
-    fn warning(&self, original: Option<&str>) -> Option<String> {
+    pub(crate) fn warning(&self, original: Option<&str>) -> Option<String> {
         self.is_warning().then(|| match (self, original) {
             // The rules' messages name the image themselves.
             (Status::Kept(_), _) | (_, None) => self.to_string(),
@@ -132,12 +132,22 @@ pub fn rewrite(input: &[u8], config: &Config) -> Result<Outcome, yaml::Error> {
 /// The edits, images and warnings found so far.
 #[derive(Default)]
 pub(crate) struct Found {
-    edits: Vec<Edit>,
-    images: Vec<Image>,
-    warnings: Vec<Warning>,
+    pub(crate) edits: Vec<Edit>,
+    pub(crate) images: Vec<Image>,
+    pub(crate) warnings: Vec<Warning>,
+    /// How deep the text is embedded in another document's string.
+    depth: usize,
 }
 
 impl Found {
+    /// Nothing found yet, in a text embedded `depth` deep.
+    pub(crate) fn nested(depth: usize) -> Found {
+        Found {
+            depth,
+            ..Found::default()
+        }
+    }
+
     /// Finds and decides every image site of one parsed document, the
     /// `index`th (0-based) of `text`.
     pub(crate) fn document(
@@ -153,7 +163,22 @@ impl Found {
             generic: config.generic,
             operator_images: config.operator_images,
         };
-        for site in locator.sites(doc) {
+        self.sites(text, doc, index, locator.sites(doc), config);
+        if config.operator_images {
+            crate::embedded::document(self, text, doc, index, config, &locator, self.depth);
+        }
+    }
+
+    /// Decides the given sites of one parsed document.
+    pub(crate) fn sites(
+        &mut self,
+        text: &str,
+        doc: &yaml::Document,
+        index: usize,
+        sites: Vec<locate::Site>,
+        config: &Config,
+    ) {
+        for site in sites {
             let image = self.images.len();
             let (record, edit, notes) = decide(text, doc, index, image, site, config);
             self.edits.extend(edit);

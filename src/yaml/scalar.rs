@@ -21,6 +21,14 @@ pub enum Unsupported {
     /// Only part of the value changes, and the scalar's source does not
     /// spell the value as it is (escapes, folded lines).
     Escaped,
+    /// A document embedded in a scalar other than a literal block scalar
+    /// (`|`) or a single-line scalar: its bytes do not map to the value's.
+    EmbeddedStyle,
+    /// A document embedded in a literal block scalar whose lines do not map
+    /// one for one to the value's (an indentation indicator).
+    EmbeddedLayout,
+    /// A TOML string with escapes: its bytes are not its value's.
+    TomlEscapes,
 }
 
 impl std::fmt::Display for Unsupported {
@@ -29,6 +37,13 @@ impl std::fmt::Display for Unsupported {
             Unsupported::BlockScalarLines => "block scalar with more than one content line",
             Unsupported::UnsafeValue => "new value would need quoting",
             Unsupported::Escaped => "scalar spelt with escapes or folded lines",
+            Unsupported::EmbeddedStyle => {
+                "document embedded in a folded or multi-line scalar (only a literal block `|` or a single-line scalar is edited)"
+            }
+            Unsupported::EmbeddedLayout => {
+                "document embedded in a literal block whose lines cannot be mapped to its value (an indentation indicator, say)"
+            }
+            Unsupported::TomlEscapes => "TOML string with escapes",
         })
     }
 }

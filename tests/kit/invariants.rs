@@ -111,9 +111,8 @@ pub fn rewrite_invariants(input: &[u8], config: &Config) -> Option<Outcome> {
         )
     });
     assert_eq!(before.len(), after.len(), "document count changed");
-    let spans: Vec<Range<usize>> = out.edits.iter().map(|e| e.span.clone()).collect();
     for (a, b) in before.iter().zip(&after) {
-        same_but_edits(a, b, &spans, &results);
+        same_but_edits(a, b, text, &out.edits, &results);
     }
 
     // A second run changes nothing.
@@ -150,8 +149,17 @@ pub fn splice(text: &str, edits: &[pullthrough::Edit]) -> String {
 
 /// Walks two documents in step: the same shape, the same scalar styles, the
 /// same values except for scalars whose span holds an edit, which must read
-/// as one of the rewritten images.
-fn same_but_edits(a: &Document, b: &Document, edits: &[Range<usize>], results: &[&str]) {
+/// as one of the rewritten images, or (a document embedded in the string)
+/// as the original value with the edits' bytes replaced by their new text,
+/// each holding a rewritten image.
+fn same_but_edits(
+    a: &Document,
+    b: &Document,
+    text: &str,
+    all: &[pullthrough::Edit],
+    results: &[&str],
+) {
+    let edits: Vec<Range<usize>> = all.iter().map(|e| e.span.clone()).collect();
     assert_eq!(a.root.is_some(), b.root.is_some(), "root");
     let mut stack: Vec<(usize, usize)> = a.root.zip(b.root).into_iter().collect();
     while let Some((x, y)) = stack.pop() {
@@ -169,17 +177,27 @@ fn same_but_edits(a: &Document, b: &Document, edits: &[Range<usize>], results: &
                         }
                         _ => &t.value,
                     };
-                    // A rewritten image, or an operator flag's `--flag=` kept
-                    // as written before one.
-                    let rewritten = results.iter().any(|r| {
-                        value == *r
-                            || value.strip_suffix(r).is_some_and(|flag| {
-                                flag.ends_with('=') && s.value.starts_with(flag)
-                            })
+                    // A rewritten image; an operator flag's `--flag=` kept as
+                    // written before one; or an embedded document's value
+                    // with its images replaced.
+                    let flag = results.iter().any(|r| {
+                        value
+                            .strip_suffix(r)
+                            .is_some_and(|flag| flag.ends_with('=') && s.value.starts_with(flag))
                     });
+                    let inside: Vec<&pullthrough::Edit> = all
+                        .iter()
+                        .filter(|e| e.span.start >= span.start && e.span.end <= span.end)
+                        .collect();
                     assert!(
-                        rewritten,
-                        "line {line}: edited scalar reads {value:?}, not a rewritten image"
+                        results.contains(&value)
+                            || flag
+                            || (inside
+                                .iter()
+                                .all(|e| results.iter().any(|r| e.text.contains(r)))
+                                && replaced(text, &s.value, &inside, &t.value)),
+                        "line {line}: edited scalar reads {value:?}, neither a rewritten image \
+                         nor its value with images replaced"
                     );
                     assert!(t.is_string(), "line {line}: edited scalar is no string");
                 } else {
@@ -204,6 +222,26 @@ fn same_but_edits(a: &Document, b: &Document, edits: &[Range<usize>], results: &
             _ => panic!("line {line}: node kind changed"),
         }
     }
+}
+
+/// `after` is `before` with each edit's original bytes (`text[span]`), in
+/// order, replaced by the edit's text: some choice of occurrences works.
+fn replaced(text: &str, before: &str, edits: &[&pullthrough::Edit], after: &str) -> bool {
+    let Some((first, rest)) = edits.split_first() else {
+        return before == after;
+    };
+    let old = &text[first.span.clone()];
+    before.match_indices(old).any(|(at, _)| {
+        let head = &before[..at];
+        after.starts_with(head)
+            && after[head.len()..].starts_with(&first.text)
+            && replaced(
+                text,
+                &before[at + old.len()..],
+                rest,
+                &after[head.len() + first.text.len()..],
+            )
+    })
 }
 
 /// Checks the reference parser and the rules on one string:
