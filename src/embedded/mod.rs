@@ -10,14 +10,18 @@
 //! byte for byte; in any other style the images found are left as written,
 //! each with a warning saying why.
 
-use std::ops::Range;
+mod gitlab;
+mod map;
 
 use crate::config::Config;
 use crate::locate::{self, Locator, Object, Site};
 use crate::path::FieldPath;
 use crate::rewrite::{Found, Status};
 use crate::workload;
-use crate::yaml::{self, Document, NodeId, ScalarStyle, scalar::Unsupported};
+use crate::yaml::{self, Document, NodeId, scalar::Unsupported};
+
+use gitlab::{toml, toml_images};
+use map::{line_column, map, offset_of};
 
 /// How deep embedded documents may nest (a resource template's manifest
 /// that is a Workflow with resource templates of its own).
@@ -183,126 +187,6 @@ fn has_root(text: &str, root: &str) -> bool {
         found |= i == 0 && doc.root.is_some_and(|r| doc.get(r, root).next().is_some());
     });
     found
-}
-
-/// How offsets of a scalar's value map to offsets of the outer text: for
-/// each line of the value, where it starts in the value and in the text.
-struct Map {
-    lines: Vec<(usize, usize)>,
-    /// The value's bytes up to here map; beyond (trailing blanks) they may not.
-    len: usize,
-}
-
-impl Map {
-    fn get(&self, at: usize) -> Option<usize> {
-        if at > self.len {
-            return None;
-        }
-        let i = self.lines.partition_point(|&(inner, _)| inner <= at);
-        let (inner, outer) = *self.lines.get(i.checked_sub(1)?)?;
-        Some(outer + (at - inner))
-    }
-}
-
-/// The map of the scalar `node`, or why its bytes do not map to its value.
-fn map(text: &str, doc: &Document, node: NodeId) -> Result<Map, Status> {
-    let n = doc.node(node);
-    let s = doc.scalar(node).expect("targets are scalars");
-    if s.anchored {
-        return Err(Status::Anchored);
-    }
-    let src = &text[n.span.clone()];
-    let value = s.value.as_str();
-    let single = |offset: usize| Map {
-        lines: vec![(0, offset)],
-        len: value.len(),
-    };
-    match s.style {
-        _ if value.contains('\n') && s.style != ScalarStyle::Literal => {
-            Err(Status::Unsupported(Unsupported::EmbeddedStyle))
-        }
-        ScalarStyle::Plain if !src.contains('\n') && src.ends_with(value) => {
-            Ok(single(n.span.end - value.len()))
-        }
-        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if !src.contains('\n') => {
-            let q = if s.style == ScalarStyle::SingleQuoted {
-                '\''
-            } else {
-                '"'
-            };
-            let body = src
-                .strip_suffix(q)
-                .filter(|b| b.ends_with(value) && b[..b.len() - value.len()].ends_with(q));
-            body.map(|_| single(n.span.end - 1 - value.len()))
-                .ok_or(Status::Unsupported(Unsupported::EmbeddedStyle))
-        }
-        ScalarStyle::Literal => literal(text, n.span.clone(), value),
-        _ => Err(Status::Unsupported(Unsupported::EmbeddedStyle)),
-    }
-}
-
-/// A literal block scalar: each content line is the outer line less the
-/// block's indentation. The lines rebuilt so must read as the value.
-fn literal(text: &str, span: Range<usize>, value: &str) -> Result<Map, Status> {
-    let layout = Err(Status::Unsupported(Unsupported::EmbeddedLayout));
-    let body = &text[span.clone()];
-    let Some(header) = body.find('\n') else {
-        return layout;
-    };
-    let content = &body[header + 1..];
-    let indent = content
-        .split('\n')
-        .find(|l| !l.trim_start_matches(' ').is_empty())
-        .map_or(0, |l| l.len() - l.trim_start_matches(' ').len());
-    let mut lines = Vec::new();
-    let mut built = String::new();
-    let mut offset = span.start + header + 1;
-    for line in content.split_inclusive('\n') {
-        let lead = (line.len() - line.trim_start_matches(' ').len()).min(indent);
-        lines.push((built.len(), offset + lead));
-        // YAML reads a CR LF line break as LF.
-        match line[lead..].strip_suffix("\r\n") {
-            Some(content) => {
-                built.push_str(content);
-                built.push('\n');
-            }
-            None => built.push_str(&line[lead..]),
-        }
-        offset += line.len();
-    }
-    let (a, b) = (built.trim_end(), value.trim_end());
-    if a != b {
-        return layout;
-    }
-    Ok(Map {
-        lines,
-        len: a.len(),
-    })
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, at: usize) -> (usize, usize) {
-    let before = &text[..at];
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (
-        before.matches('\n').count() + 1,
-        before[start..].chars().count() + 1,
-    )
-}
-
-/// The byte offset of a 1-based line and column (in characters).
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let start = if line <= 1 {
-        0
-    } else {
-        text.match_indices('\n')
-            .nth(line - 2)
-            .map_or(text.len(), |(i, _)| i + 1)
-    };
-    text[start..]
-        .char_indices()
-        .nth(column - 1)
-        .map_or(text.len(), |(i, _)| start + i)
 }
 
 /// Finds, decides and maps the images of every embedded document of `doc`
@@ -473,166 +357,6 @@ fn embed(
         };
         edit.span = start..end;
         found.edits.push(edit);
-    }
-}
-
-/// A TOML string holding an image: its path, the span of its content in the
-/// TOML text (inside the quotes), its value, and whether the content is the
-/// value byte for byte (no escapes, not multi-line).
-struct TomlImage {
-    path: FieldPath,
-    span: Range<usize>,
-    value: String,
-    verbatim: bool,
-}
-
-/// The images of a GitLab Runner config, or `None` when it is not TOML.
-/// <https://docs.gitlab.com/runner/executors/kubernetes/#configuration-settings>
-fn toml_images(text: &str) -> Option<Vec<TomlImage>> {
-    use toml::de::{DeTable, DeValue};
-    let table = DeTable::parse(text).ok()?;
-    fn get<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a toml::Spanned<DeValue<'i>>> {
-        t.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
-    }
-    let mut out = Vec::new();
-    let Some(runners) = get(table.get_ref(), "runners") else {
-        return Some(out);
-    };
-    let DeValue::Array(runners) = runners.get_ref() else {
-        return Some(out);
-    };
-    for (i, runner) in runners.iter().enumerate() {
-        let DeValue::Table(runner) = runner.get_ref() else {
-            continue;
-        };
-        let Some(kubernetes) = get(runner, "kubernetes") else {
-            continue;
-        };
-        let DeValue::Table(kubernetes) = kubernetes.get_ref() else {
-            continue;
-        };
-        for key in ["image", "helper_image"] {
-            let Some(field) = get(kubernetes, key) else {
-                continue;
-            };
-            let DeValue::String(value) = field.get_ref() else {
-                continue;
-            };
-            // Unset is the runner's default.
-            if value.is_empty() {
-                continue;
-            }
-            let span = field.span();
-            let src = &text[span.clone()];
-            let quote = if src.starts_with("\"\"\"") || src.starts_with("'''") {
-                3
-            } else {
-                1
-            };
-            let content =
-                span.start + quote..span.end.saturating_sub(quote).max(span.start + quote);
-            let verbatim = quote == 1 && text.get(content.clone()) == Some(&**value);
-            out.push(TomlImage {
-                path: FieldPath::default()
-                    .key("runners")
-                    .index(i)
-                    .key("kubernetes")
-                    .key(key),
-                span: content,
-                value: value.to_string(),
-                verbatim,
-            });
-        }
-    }
-    Some(out)
-}
-
-/// The images of a GitLab Runner config in the string `target`, decided as
-/// image fields are, each edit the TOML string's content.
-fn toml(
-    found: &mut Found,
-    text: &str,
-    doc: &Document,
-    index: usize,
-    config: &Config,
-    target: Target,
-) {
-    use crate::rules::Decision;
-    let outer = doc.node(target.node);
-    let Some(value) = doc.str(target.node) else {
-        return;
-    };
-    let Some(images) = toml_images(value) else {
-        return;
-    };
-    let map = map(text, doc, target.node);
-    for t in images {
-        let at = map
-            .as_ref()
-            .ok()
-            .and_then(|m| Some((m.get(t.span.start)?, m.get(t.span.end)?)));
-        let (line, column) = at.map_or((outer.line, outer.column), |(s, _)| line_column(text, s));
-        let mut notes = Vec::new();
-        let (status, result) = if target.opted_out {
-            (Status::OptedOut, None)
-        } else if let Some(pattern) = config.exclude.matches(&t.value) {
-            (Status::Excluded(pattern.to_string()), None)
-        } else {
-            match config.rules.decide(&t.value) {
-                Decision::Keep(keep) => (Status::Kept(keep), None),
-                Decision::Rewrite { .. }
-                    if config.digests == crate::Digests::Keep
-                        && crate::reference::is_digest_pinned(&t.value) =>
-                {
-                    (Status::DigestKept, None)
-                }
-                Decision::Rewrite { image, notes: n } => match (&map, at) {
-                    (Err(why), _) => (why.clone(), None),
-                    _ if !t.verbatim => (Status::Unsupported(Unsupported::TomlEscapes), None),
-                    _ if !image
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"._-/:@".contains(&b)) =>
-                    {
-                        (Status::Unsupported(Unsupported::UnsafeValue), None)
-                    }
-                    (Ok(_), Some((start, end))) => {
-                        notes = n.iter().map(ToString::to_string).collect();
-                        found.edits.push(crate::Edit {
-                            span: start..end,
-                            text: image.clone(),
-                        });
-                        (Status::Rewritten, Some(image))
-                    }
-                    (Ok(_), None) => (Status::Unsupported(Unsupported::EmbeddedLayout), None),
-                },
-            }
-        };
-        let path = target.path.embedded(&t.path);
-        let image = found.images.len();
-        if let Some(message) = status.warning(Some(&t.value)) {
-            notes.push(message);
-        }
-        for message in notes {
-            found.warnings.push(crate::Warning {
-                document: index + 1,
-                line,
-                column,
-                path: path.clone(),
-                image,
-                message,
-            });
-        }
-        found.images.push(crate::Image {
-            document: index + 1,
-            line,
-            column,
-            path,
-            item: target.item,
-            object: target.object.clone(),
-            original: Some(t.value),
-            result,
-            status,
-        });
     }
 }
 
