@@ -1,7 +1,7 @@
 //! The filter: files or stdin through the pipeline to stdout; `--check`;
 //! `pullthrough images`. A `ResourceList` on stdin goes to [`super::krm`].
 
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 
 use pullthrough::adapter::krm::ResourceList;
@@ -182,13 +182,7 @@ pub fn rewrite_inputs(inputs: Vec<Input>, config: &Config) -> Result<Vec<Done>, 
 
 /// Every input, whole, before anything is written: stdin, or each file.
 fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, Failure> {
-    let read_stdin = || {
-        let mut buf = Vec::new();
-        io::stdin()
-            .read_to_end(&mut buf)
-            .map(|_| buf)
-            .map_err(Failure::io("reading stdin"))
-    };
+    let read_stdin = || super::stdin::read_all().map_err(Failure::io("reading stdin"));
     if files.is_empty() {
         return Ok(vec![Input {
             name: None,

@@ -10,6 +10,7 @@
 //! | [`generate`] | `pullthrough generate`, for Argo CD                  |
 //! | [`meta`]     | completions, the man page, the subcommands' names    |
 //! | [`output`]   | stdout, warnings, the report and the log file        |
+//! | [`stdin`]    | stdin, whole, in as few reads as the kernel allows  |
 
 mod args;
 mod filter;
@@ -17,6 +18,7 @@ mod generate;
 mod krm;
 mod meta;
 mod output;
+mod stdin;
 
 use std::fmt;
 use std::process::ExitCode;
