@@ -15,7 +15,9 @@
 # <version> is Cargo.toml's; helm-plugin/plugin.yaml must carry the same.
 # Both targets come from rustup (`rustup target add`); a target that cannot
 # be added stops the release with one line naming it. The arm64 binary is
-# linked with the toolchain's rust-lld (.cargo/config.toml): no cross gcc.
+# linked with the toolchain's rust-lld (.cargo/config.toml); the allocator,
+# mimalloc, is C and is compiled against musl's headers: musl-gcc for x86_64
+# (musl-tools), Debian's aarch64 gcc with musl-dev:arm64 for arm64.
 # Stripping is the release profile's (Cargo.toml). The tarball is
 # reproducible: sorted, owner 0, mtime of the last commit, gzip -n.
 set -euo pipefail
@@ -28,6 +30,11 @@ die() { echo "release: $*" >&2; exit 1; }
 
 command -v file >/dev/null || die "'file' is needed to check the binaries are static (apt-get install file)"
 command -v rustup >/dev/null || die "rustup is needed to add the targets ${TARGETS[*]}"
+# The C compilers of .cargo/config.toml, for mimalloc (src/main.rs).
+command -v musl-gcc >/dev/null ||
+  die "musl-gcc is needed to build the allocator for x86_64-unknown-linux-musl (apt-get install musl-tools)"
+command -v aarch64-linux-gnu-gcc >/dev/null && [ -f /usr/lib/aarch64-linux-musl/musl-gcc.specs ] ||
+  die "aarch64-linux-gnu-gcc and musl's arm64 headers are needed to build the allocator for aarch64-unknown-linux-musl (dpkg --add-architecture arm64 && apt-get update && apt-get install gcc-aarch64-linux-gnu musl-dev:arm64)"
 
 # The [package] version of Cargo.toml, and the plugin's.
 VERSION="$(awk '/^\[/{p=($0=="[package]")} p && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$ROOT/Cargo.toml")"
