@@ -42,6 +42,7 @@ mod embedded;
 mod exclude;
 mod locate;
 mod operator;
+mod parallel;
 mod path;
 pub mod reference;
 pub mod report;
@@ -59,6 +60,7 @@ pub use config::{Config, DEFAULT_DOCKER_HUB_PREFIX, DEFAULT_OPT_OUT_ANNOTATION, 
 pub use diag::Warning;
 pub use exclude::{Exclude, InvalidPattern};
 pub use locate::Object;
+pub use parallel::{Threads, rewrite_with, seams};
 pub use path::{FieldPath, Segment};
 pub use rewrite::{Image, Outcome, Status, rewrite};
 pub use splice::Edit;

@@ -118,15 +118,28 @@ pub struct Outcome {
 /// Rewrites every image of a YAML (or JSON) stream. Reads the whole stream
 /// first: on error nothing is returned but the error. Only one document's
 /// tree is held at a time, so memory stays near the size of input and output.
+/// On one thread; [`crate::rewrite_with`] may use more.
 pub fn rewrite(input: &[u8], config: &Config) -> Result<Outcome, yaml::Error> {
-    let text = std::str::from_utf8(input).map_err(|e| utf8_error(input, e.valid_up_to()))?;
+    let text = utf8(input)?;
+    let (found, documents) = find(text, config)?;
+    Ok(found.apply(text, documents))
+}
+
+/// The input as text, or where its first invalid UTF-8 byte is.
+pub(crate) fn utf8(input: &[u8]) -> Result<&str, yaml::Error> {
+    std::str::from_utf8(input).map_err(|e| utf8_error(input, e.valid_up_to()))
+}
+
+/// Every image site of `text`, found and decided, and how many documents
+/// have content.
+pub(crate) fn find(text: &str, config: &Config) -> Result<(Found, usize), yaml::Error> {
     let mut found = Found::default();
     let mut documents = 0;
     yaml::for_each_document(text, |index, doc| {
         documents += usize::from(doc.has_content());
         found.document(text, &doc, index, config);
     })?;
-    Ok(found.apply(text, documents))
+    Ok((found, documents))
 }
 
 /// The edits, images and warnings found so far.
@@ -185,6 +198,28 @@ impl Found {
             self.warnings.extend(notes);
             self.images.push(record);
         }
+    }
+
+    /// Adds what was found in a part of a longer stream: one that starts
+    /// at byte `start`, after `lines` line breaks and `documents` documents.
+    pub(crate) fn append(&mut self, part: Found, start: usize, lines: usize, documents: usize) {
+        let images = self.images.len();
+        self.edits.extend(part.edits.into_iter().map(|mut edit| {
+            edit.span = edit.span.start + start..edit.span.end + start;
+            edit
+        }));
+        self.images.extend(part.images.into_iter().map(|mut image| {
+            image.document += documents;
+            image.line += lines;
+            image
+        }));
+        self.warnings
+            .extend(part.warnings.into_iter().map(|mut warning| {
+                warning.document += documents;
+                warning.line += lines;
+                warning.image += images;
+                warning
+            }));
     }
 
     /// The outcome: `text` with the edits spliced in; `documents` is how

@@ -22,6 +22,8 @@ mod invariants;
 mod krm;
 /// What a new user meets first: each message points the right way.
 mod messages;
+/// `--threads`: the parallel path gives exactly the one-thread outcome.
+mod parallel;
 /// Property tests (proptest): generated manifests and mutated golden files.
 mod properties;
 /// One test per fuzzing or property-test finding.

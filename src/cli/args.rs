@@ -1,12 +1,13 @@
 //! The command line: clap's definitions of every command and flag, and the
 //! settings layer the flags give.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
-use pullthrough::Digests;
 use pullthrough::settings::{self, RuleList, Settings, Sources};
+use pullthrough::{Digests, Threads};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -97,6 +98,33 @@ pub struct Inputs {
     pub settings: SettingsArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub threads: ThreadsArg,
+}
+
+/// How many threads a rewrite may use.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ThreadsArg {
+    /// Read a long stream (256 KiB and more) on up to N threads, cut at its
+    /// `---` lines; the output is the same. 1 reads every stream on one
+    /// thread [default: the cores available] [env: PULLTHROUGH_THREADS].
+    #[arg(long, value_name = "N")]
+    threads: Option<NonZeroUsize>,
+}
+
+impl ThreadsArg {
+    /// `--threads`, else `PULLTHROUGH_THREADS` (blank is unset), else every
+    /// core the process may use.
+    pub fn threads(
+        &self,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Threads, settings::Error> {
+        let count = match self.threads {
+            Some(n) => Some(n),
+            None => settings::count_var(&var, "PULLTHROUGH_THREADS")?,
+        };
+        Ok(count.map_or_else(Threads::available, Threads::new))
+    }
 }
 
 /// The output settings of the commands that print only to stdout.
@@ -332,6 +360,8 @@ pub struct GenerateArgs {
     pub rules_from: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub threads: ThreadsArg,
 }
 
 /// A `--timeout` that is not a duration. `Display` is the message.

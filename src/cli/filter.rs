@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use pullthrough::adapter::krm::ResourceList;
 use pullthrough::settings::Settings;
-use pullthrough::{Config, reference, report, stream};
+use pullthrough::{Config, Threads, reference, report, stream};
 
 use super::args::{ImagesArgs, ImagesFormat, Inputs, RunArgs};
 use super::meta::subcommand_like;
@@ -23,6 +23,7 @@ pub struct Input {
 /// flags and environment.
 pub fn run(args: &RunArgs, layer: Settings, host: Host) -> Result<Exit, Failure> {
     check_arguments(&args.inputs, args.check)?;
+    let threads = args.inputs.threads.threads(env)?;
     let config = |layer| -> Result<Config, Failure> {
         let sources = args.inputs.settings.sources(layer, env);
         sources
@@ -37,10 +38,10 @@ pub fn run(args: &RunArgs, layer: Settings, host: Host) -> Result<Exit, Failure>
         if let Some(list) = inputs.first().and_then(|i| ResourceList::read(&i.bytes)) {
             return super::krm::function(args, &list, layer);
         }
-        rewrite_inputs(inputs, &config(layer)?)?
+        rewrite_inputs(inputs, &config(layer)?, threads)?
     } else {
         let config = config(layer)?;
-        rewrite_inputs(read_inputs(&args.inputs.files)?, &config)?
+        rewrite_inputs(read_inputs(&args.inputs.files)?, &config, threads)?
     };
     finish(&done, &args.inputs.output)?;
     if args.check {
@@ -72,12 +73,13 @@ pub fn run(args: &RunArgs, layer: Settings, host: Host) -> Result<Exit, Failure>
 /// `pullthrough images`: the distinct images and their cache references.
 pub fn images(args: &ImagesArgs) -> Result<Exit, Failure> {
     check_arguments(&args.inputs, false)?;
+    let threads = args.inputs.threads.threads(env)?;
     let config = args
         .inputs
         .settings
         .sources(Settings::default(), env)?
         .resolve()?;
-    let done = rewrite_inputs(read_inputs(&args.inputs.files)?, &config)?;
+    let done = rewrite_inputs(read_inputs(&args.inputs.files)?, &config, threads)?;
     finish(&done, &args.inputs.output)?;
     let images = || done.iter().flat_map(|d| &d.outcome.images);
     let pairs = report::distinct(images());
@@ -164,19 +166,25 @@ fn check_arguments(inputs: &Inputs, stdout_free: bool) -> Result<(), Failure> {
 }
 
 /// Rewrites inputs already read; nothing is written yet.
-pub fn rewrite_inputs(inputs: Vec<Input>, config: &Config) -> Result<Vec<Done>, Failure> {
+pub fn rewrite_inputs(
+    inputs: Vec<Input>,
+    config: &Config,
+    threads: Threads,
+) -> Result<Vec<Done>, Failure> {
     inputs
         .into_iter()
-        .map(|input| match pullthrough::rewrite(&input.bytes, config) {
-            Ok(outcome) => Ok(Done {
-                name: input.name,
-                outcome,
-            }),
-            Err(error) => Err(Failure::Stream {
-                name: input.name,
-                error,
-            }),
-        })
+        .map(
+            |input| match pullthrough::rewrite_with(&input.bytes, config, threads) {
+                Ok(outcome) => Ok(Done {
+                    name: input.name,
+                    outcome,
+                }),
+                Err(error) => Err(Failure::Stream {
+                    name: input.name,
+                    error,
+                }),
+            },
+        )
         .collect()
 }
 

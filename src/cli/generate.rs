@@ -1,5 +1,5 @@
 //! `pullthrough generate`: Argo CD's request ([`PluginRequest`]) and settings
-//! → [`render::render`] → [`pullthrough::rewrite()`] → stdout. Nothing is
+//! → [`render::render`] → [`pullthrough::rewrite_with()`] → stdout. Nothing is
 //! written until everything has succeeded.
 
 use pullthrough::adapter::argocd::render::{self, Request, Source, Tools};
@@ -13,6 +13,10 @@ use super::{Exit, Failure, Host, env};
 pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
     output::report_destination(&args.output, false)?;
     let request = PluginRequest::from_env(env).map_err(Failure::Parameters)?;
+    let threads = args
+        .threads
+        .threads(env)
+        .map_err(|e| Failure::Settings(e, Host::ArgoCd))?;
     // Resolved before rendering, so a bad setting fails fast.
     let config = if request.parameters.enabled {
         let sources = argocd::sources(env, args.rules_from.as_deref(), args.config.as_deref())
@@ -75,9 +79,11 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
     let mut done = Vec::with_capacity(rendered.parts.len());
     for part in &rendered.parts {
         let outcome =
-            pullthrough::rewrite(&part.bytes, &config).map_err(|error| Failure::Stream {
-                name: Some(part.name.clone()),
-                error,
+            pullthrough::rewrite_with(&part.bytes, &config, threads).map_err(|error| {
+                Failure::Stream {
+                    name: Some(part.name.clone()),
+                    error,
+                }
             })?;
         done.push(Done {
             name: Some(part.name.clone()),

@@ -24,7 +24,8 @@ mod sources;
 pub use error::{Error, ErrorKind, Name};
 pub use schema::{FullRule, Hosts, RuleList, RuleSpec, Settings};
 pub use sources::{
-    REGION_VARIABLES, Sources, ambient_region, bool_var, digests_var, parse_bool, split_list,
+    REGION_VARIABLES, Sources, ambient_region, bool_var, count_var, digests_var, parse_bool,
+    split_list,
 };
 
 #[cfg(test)]

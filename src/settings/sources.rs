@@ -135,6 +135,24 @@ pub fn digests_var(
         .transpose()
 }
 
+/// A count of 1 or more (`PULLTHROUGH_THREADS`); blank is unset.
+pub fn count_var(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<std::num::NonZeroUsize>, Error> {
+    var(name)
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            v.trim().parse().map_err(|_| {
+                Error::invalid(
+                    name,
+                    format!("expected a whole number from 1 up, got {v:?}"),
+                )
+            })
+        })
+        .transpose()
+}
+
 /// `AWS_REGION`, else `AWS_DEFAULT_REGION`, if set and not empty.
 pub fn ambient_region(var: &impl Fn(&str) -> Option<String>) -> Option<String> {
     REGION_VARIABLES

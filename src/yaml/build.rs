@@ -22,7 +22,30 @@ pub fn parse(text: &str) -> Result<Vec<Document>, Error> {
 /// Reads the documents of `text` one at a time, handing each to `f` with its
 /// 0-based index, so that only one document's tree is in memory at once.
 /// Stops at the first error; `f` may already have seen earlier documents.
-pub fn for_each_document(text: &str, mut f: impl FnMut(usize, Document)) -> Result<(), Error> {
+pub fn for_each_document(text: &str, f: impl FnMut(usize, Document)) -> Result<(), Error> {
+    for_each_document_marked(text, f).map(|_| ())
+}
+
+/// What the parser's own marks say of a whole stream, besides its documents:
+/// what tells a stream cut at a document marker from the same text read as
+/// part of a longer one (see `crate::parallel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Marks {
+    /// How many documents the stream holds, empty ones included.
+    pub documents: usize,
+    /// The parser's line at the end of the stream: the line breaks it
+    /// counted (a lone `\r` is one, `\r\n` is one).
+    pub lines: usize,
+    /// The stream's first event is an explicit document start (`---`) at
+    /// its very first byte.
+    pub opens_with_marker: bool,
+}
+
+/// [`for_each_document`], and the parser's [`Marks`] of the stream.
+pub fn for_each_document_marked(
+    text: &str,
+    mut f: impl FnMut(usize, Document),
+) -> Result<Marks, Error> {
     use std::io::Read;
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     // libyaml-safer 0.3 panics on a stream that ends inside a block scalar
@@ -55,9 +78,27 @@ pub fn for_each_document(text: &str, mut f: impl FnMut(usize, Document)) -> Resu
     };
     // Any panic left in the parser must not take the process down: it
     // becomes an input error at the end of the stream.
+    let mut marks = Marks {
+        documents: 0,
+        lines: 0,
+        opens_with_marker: false,
+    };
     let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        for event in parser {
+        for (i, event) in parser.enumerate() {
             let event = event.map_err(|e| builder.syntax_error(&e, text))?;
+            // Event 0 is the stream's start; event 1 opens the first document.
+            if i == 1 {
+                marks.opens_with_marker = matches!(
+                    event.data,
+                    EventData::DocumentStart {
+                        implicit: false,
+                        ..
+                    }
+                ) && event.start_mark.index == 0;
+            }
+            if matches!(event.data, EventData::StreamEnd) {
+                marks.lines = event.start_mark.line as usize;
+            }
             let end = builder.push(event)?;
             if let Some(doc) = builder.finished.take() {
                 f(builder.count - 1, doc);
@@ -66,7 +107,8 @@ pub fn for_each_document(text: &str, mut f: impl FnMut(usize, Document)) -> Resu
                 break;
             }
         }
-        Ok(())
+        marks.documents = builder.count;
+        Ok(marks)
     }));
     parsed.unwrap_or_else(|_| {
         let line = text.matches('\n').count() as u64;

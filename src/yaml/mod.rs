@@ -14,7 +14,7 @@ mod resolve;
 pub mod scalar;
 mod tree;
 
-pub use build::{for_each_document, parse};
+pub use build::{Marks, for_each_document, for_each_document_marked, parse};
 pub use error::{Error, ErrorKind};
 pub use json::{to_json, to_json_at};
 pub use tree::{Document, Node, NodeId, NodeKind, Scalar, ScalarStyle};

@@ -26,7 +26,7 @@ use std::ops::Range;
 
 use pullthrough::rules::{Decision, Keep, Rules, Upstream};
 use pullthrough::yaml::{self, Document, NodeKind, ScalarStyle};
-use pullthrough::{Config, Outcome, reference, rewrite};
+use pullthrough::{Config, Outcome, Threads, reference, rewrite};
 
 /// The cache registry of every check.
 pub const REGISTRY: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
@@ -299,4 +299,22 @@ pub fn reference_invariants(input: &str, rules: &Rules) {
             "{input:?}: rewritten {image:?} is rewritten again"
         );
     }
+}
+
+/// The parallel path against the sequential one: `input` cut into up to
+/// `threads` parts (however short it is) gives exactly the one-thread
+/// outcome (text, edits, images, warnings: stdout, stderr and the report),
+/// or exactly its error (message and exit code). Returns whether the input
+/// had a seam to cut at, so callers can tell a real comparison from a
+/// stream read whole.
+pub fn parallel_matches(input: &[u8], config: &Config, threads: usize) -> bool {
+    let count = std::num::NonZeroUsize::new(threads).expect("threads >= 1");
+    let parallel = pullthrough::rewrite_with(input, config, Threads { count, min_bytes: 0 });
+    let sequential = rewrite(input, config);
+    assert_eq!(
+        parallel, sequential,
+        "{threads} threads differ from one on {:?}",
+        String::from_utf8_lossy(input)
+    );
+    std::str::from_utf8(input).is_ok_and(|text| !pullthrough::seams(text, threads).is_empty())
 }
