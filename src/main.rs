@@ -10,6 +10,7 @@ use std::process::ExitCode;
 /// whole run 25-30% slower than glibc's, with an `mmap` per size class at
 /// start-up; mimalloc is faster than both (docs/performance.md has the
 /// figures).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use pullthrough::adapter::krm::ResourceList;
 use pullthrough::settings::Settings;
-use pullthrough::{Config, Threads, reference, report, stream};
+use pullthrough::{Config, reference, report, stream};
 
-use super::args::{ImagesArgs, ImagesFormat, Inputs, RunArgs};
+use super::args::{ImagesArgs, ImagesFormat, Inputs, RunArgs, ThreadCount};
 use super::meta::subcommand_like;
 use super::output::{self, Done, change_line, finish, write_stdout, write_stdout_pieces};
 use super::{Exit, Failure, Host, env};
@@ -169,12 +169,16 @@ fn check_arguments(inputs: &Inputs, stdout_free: bool) -> Result<(), Failure> {
 pub fn rewrite_inputs(
     inputs: Vec<Input>,
     config: &Config,
-    threads: Threads,
+    threads: ThreadCount,
 ) -> Result<Vec<Done>, Failure> {
     inputs
         .into_iter()
-        .map(
-            |input| match pullthrough::rewrite_with(&input.bytes, config, threads) {
+        .map(|input| {
+            match pullthrough::rewrite_with(
+                &input.bytes,
+                config,
+                threads.for_stream(input.bytes.len()),
+            ) {
                 Ok(outcome) => Ok(Done {
                     name: input.name,
                     outcome,
@@ -183,8 +187,8 @@ pub fn rewrite_inputs(
                     name: input.name,
                     error,
                 }),
-            },
-        )
+            }
+        })
         .collect()
 }
 

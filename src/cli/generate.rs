@@ -79,11 +79,10 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
     let mut done = Vec::with_capacity(rendered.parts.len());
     for part in &rendered.parts {
         let outcome =
-            pullthrough::rewrite_with(&part.bytes, &config, threads).map_err(|error| {
-                Failure::Stream {
-                    name: Some(part.name.clone()),
-                    error,
-                }
+            pullthrough::rewrite_with(&part.bytes, &config, threads.for_stream(part.bytes.len()))
+                .map_err(|error| Failure::Stream {
+                name: Some(part.name.clone()),
+                error,
             })?;
         done.push(Done {
             name: Some(part.name.clone()),
