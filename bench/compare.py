@@ -32,12 +32,15 @@ SAMPLE_EVERY, SAMPLE_SIZE = 4, 25
 
 
 def run_once(argv, stdin_path=None):
-    """Wall time of one run; its stdout and stderr are dropped."""
+    """Wall time, CPU time (user + system) and exit code of one run; its
+    stdout and stderr are dropped. CPU time moves less than wall time when
+    other work shares the cores."""
     with open(stdin_path or os.devnull, "rb") as stdin:
         start = time.perf_counter()
-        r = subprocess.run(argv, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(p.pid, 0)
         elapsed = time.perf_counter() - start
-    return elapsed, r.returncode
+    return elapsed, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
 
 
 def instructions(argv):
@@ -105,7 +108,7 @@ def main():
               ("pullthrough, 1 thread", one_thread, whole),
               (f"pullthrough, all cores ({cores})" if threads else "pullthrough, all cores (no --threads yet)",
                tool, whole)]
-    k_files = [f for f in files if kubectl and run_once(kustomize(f))[1] == 0]
+    k_files = [f for f in files if kubectl and run_once(kustomize(f))[2] == 0]
     # Part 2: one process per file.
     per_file = [("/bin/true", lambda f: ["/bin/true", f]),
                 ("cat", lambda f: ["cat", f]),
@@ -113,19 +116,23 @@ def main():
     if kubectl:
         per_file.append(("kustomize images", kustomize))
     for f in sample:
-        if run_once(per_file[2][1](f))[1] != 0:
+        if run_once(per_file[2][1](f))[2] != 0:
             sys.exit(f"pullthrough failed on {f}")
 
+    # Wall and CPU seconds of each round.
     t_stream = {name: [] for name, _, _ in stream}
     t_kustomize = []
     t_file = {name: [] for name, _ in per_file}
+    total = lambda runs: tuple(map(sum, zip(*((w, c) for w, c, _ in runs))))
     for _ in range(args.rounds):
         for name, argv, stdin in stream:
-            t_stream[name].append(run_once(argv, stdin)[0])
+            t_stream[name].append(run_once(argv, stdin)[:2])
         if kubectl:
-            t_kustomize.append(sum(run_once(kustomize(f))[0] for f in k_files))
+            t_kustomize.append(total(run_once(kustomize(f)) for f in k_files))
         for name, argv in per_file:
-            t_file[name].append(sum(run_once(argv(f))[0] for f in sample))
+            t_file[name].append(total(run_once(argv(f)) for f in sample))
+    wall = lambda rounds: statistics.median(r[0] for r in rounds)
+    cpu = lambda rounds: statistics.median(r[1] for r in rounds)
 
     counts = {}
     if callgrind:
@@ -136,40 +143,43 @@ def main():
             instructions([static, "--registry", REGISTRY, "-q", f]) for f in sample)
     shutil.rmtree(work)
 
-    print(f"{args.rounds} rounds, medians; {os.cpu_count()} cores; instruction counts from "
-          "valgrind --tool=callgrind (all threads' work summed)" if callgrind else "; no instruction counts")
+    counted = ("instruction counts from valgrind --tool=callgrind (all threads' work summed)"
+               if callgrind else "no instruction counts (no valgrind, or --no-callgrind)")
+    print(f"{args.rounds} rounds, medians; {cores} cores; CPU is user + system time; {counted}")
     print(f"\n1. Throughput: the corpus as one stream ({len(files)} files, {size / 1e6:.1f} MB, "
           f"each after a '---' line), stdin from the file")
-    cat = statistics.median(t_stream["cat"])
+    cat = wall(t_stream["cat"])
     for name, argv, stdin in stream:
-        m = statistics.median(t_stream[name])
+        m, c = wall(t_stream[name]), cpu(t_stream[name])
         count = f"   {counts[name] / 1e9:6.3f} G instr" if name in counts else ""
-        print(f"  {name:38} {m * 1000:8.1f} ms  {size / m / 1e6:7.1f} MB/s  {m / cat:6.1f}x cat{count}")
+        print(f"  {name:38} {m * 1000:8.1f} ms  {size / m / 1e6:7.1f} MB/s  {m / cat:6.1f}x cat   "
+              f"CPU {c * 1000:7.1f} ms{count}")
         print(f"      $ {show(argv)} < whole.yaml")
     if kubectl:
         k_size = sum(os.path.getsize(f) for f in k_files)
-        m = statistics.median(t_kustomize)
+        m = wall(t_kustomize)
         print(f"  {'kustomize images, per file':38} {m * 1000:8.1f} ms  {k_size / m / 1e6:7.1f} MB/s  "
               f"{m / cat * size / k_size:6.1f}x cat (same bytes), start-up included: "
               f"{len(k_files)} files, {k_size / 1e6:.1f} MB")
-        print(f"      $ {show(kustomize(files[0])).replace(os.path.basename(files[0]), 'FILE')} "
+        print(f"      $ {show(kustomize(files[0])).replace(kdirs[files[0]], 'WORK/FILE')} "
               "(kustomization.yaml: resources: [all.yaml], an images: entry)")
 
     n = len(sample)
     sample_size = sum(os.path.getsize(f) for f in sample)
     print(f"\n2. Per-file cost: {n} corpus files (every {SAMPLE_EVERY}th sorted name, "
           f"{sample_size / 1e3:.0f} KB in all), one process each")
-    true = statistics.median(t_file["/bin/true"])
-    cat = statistics.median(t_file["cat"])
+    true, true_cpu = wall(t_file["/bin/true"]), cpu(t_file["/bin/true"])
+    cat = wall(t_file["cat"])
     for name, argv in per_file:
-        m = statistics.median(t_file[name])
+        m, c = wall(t_file[name]), cpu(t_file[name])
         count = f"   {counts[name] / 1e6 / n:6.2f} M instr per file" if name in counts else ""
         print(f"  {name:28} {m / n * 1000:7.3f} ms per file  {(m - true) / n * 1000:7.3f} ms above /bin/true  "
-              f"{m / cat:6.1f}x cat{count}")
-        print(f"      $ {show(argv(sample[0])).replace(os.path.basename(sample[0]), 'FILE')}")
+              f"{m / cat:6.1f}x cat   CPU {(c - true_cpu) / n * 1000:6.3f} ms above /bin/true{count}")
+        shown = show(argv(sample[0])).replace(kdirs[sample[0]], "WORK/FILE")
+        print(f"      $ {shown.replace(os.path.basename(sample[0]), 'FILE')}")
     if kubectl:
-        k = statistics.median(t_file["kustomize images"])
-        p = statistics.median(t_file["pullthrough static (musl)"])
+        k = wall(t_file["kustomize images"])
+        p = wall(t_file["pullthrough static (musl)"])
         print(f"  kustomize / pullthrough, per file: {k / p:.1f}x")
 
 
