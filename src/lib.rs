@@ -60,8 +60,8 @@ pub use config::{Config, DEFAULT_DOCKER_HUB_PREFIX, DEFAULT_OPT_OUT_ANNOTATION, 
 pub use diag::Warning;
 pub use exclude::{Exclude, InvalidPattern};
 pub use locate::Object;
-pub use parallel::{Threads, rewrite_with, seams};
+pub use parallel::{Threads, plan, rewrite_with, seams};
 pub use path::{FieldPath, Segment};
-pub use rewrite::{Image, Outcome, Status, rewrite};
+pub use rewrite::{Image, Outcome, Plan, Status, rewrite};
 pub use splice::Edit;
 pub use workload::{InvalidWorkload, PathSpec, ShapeName, WorkloadSpec};
