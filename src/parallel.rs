@@ -134,11 +134,7 @@ fn has_directive(bytes: &[u8]) -> bool {
     if body.first() == Some(&b'%') {
         return true;
     }
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|&(_, &b)| b == b'%')
-        .any(|(i, _)| i > 0 && matches!(bytes[i - 1], b'\n' | b'\r'))
+    memchr::memchr_iter(b'%', bytes).any(|i| i > 0 && matches!(bytes[i - 1], b'\n' | b'\r'))
 }
 
 /// The first offset at or after `from` that starts a line holding a
@@ -220,7 +216,7 @@ fn part(text: &str, config: &Config) -> Option<Part> {
         found,
         documents,
         marks,
-        newlines: text.bytes().filter(|&b| b == b'\n').count(),
+        newlines: memchr::memchr_iter(b'\n', text.as_bytes()).count(),
     })
 }
 
