@@ -13,11 +13,14 @@
 //! | locate | [`yaml`], `workload`, `locate` | text → documents → sites with a [`FieldPath`] |
 //! | decide | `exclude`, [`rules`] (on [`reference`](mod@reference)) | image string → [`rules::Decision`] |
 //! | encode | `yaml::scalar`                | site + new image → [`Edit`]                 |
-//! | splice | `splice`                      | text + edits → new text                     |
+//! | splice | `splice`, [`Plan`]            | text + edits → new text, or its pieces      |
 //! | write  | the binary (`src/cli/`)       | text → stdout, [`Warning`]s → stderr        |
 //!
 //! Around the pipeline:
 //!
+//! - `parallel` ([`rewrite_with`], [`plan`]) runs read to encode on up to
+//!   [`Threads`] threads, on the parts of a long stream cut at its `---`
+//!   lines, and joins them into exactly the one-thread outcome.
 //! - [`settings`] turns every source of settings (flags, environment, a
 //!   host's config object, `--rules-from`, `--config`) into one [`Config`],
 //!   with one precedence, [`settings::Sources::resolve`].
