@@ -13,11 +13,14 @@
 //! | locate | [`yaml`], `workload`, `locate` | text → documents → sites with a [`FieldPath`] |
 //! | decide | `exclude`, [`rules`] (on [`reference`](mod@reference)) | image string → [`rules::Decision`] |
 //! | encode | `yaml::scalar`                | site + new image → [`Edit`]                 |
-//! | splice | `splice`                      | text + edits → new text                     |
+//! | splice | `splice`, [`Plan`]            | text + edits → new text, or its pieces      |
 //! | write  | the binary (`src/cli/`)       | text → stdout, [`Warning`]s → stderr        |
 //!
 //! Around the pipeline:
 //!
+//! - `parallel` ([`rewrite_with`], [`plan`]) runs read to encode on up to
+//!   [`Threads`] threads, on the parts of a long stream cut at its `---`
+//!   lines, and joins them into exactly the one-thread outcome.
 //! - [`settings`] turns every source of settings (flags, environment, a
 //!   host's config object, `--rules-from`, `--config`) into one [`Config`],
 //!   with one precedence, [`settings::Sources::resolve`].
@@ -60,8 +63,8 @@ pub use config::{Config, DEFAULT_DOCKER_HUB_PREFIX, DEFAULT_OPT_OUT_ANNOTATION, 
 pub use diag::Warning;
 pub use exclude::{Exclude, InvalidPattern};
 pub use locate::Object;
-pub use parallel::{Threads, rewrite_with, seams};
+pub use parallel::{Threads, plan, rewrite_with, seams};
 pub use path::{FieldPath, Segment};
-pub use rewrite::{Image, Outcome, Status, rewrite};
+pub use rewrite::{Image, Outcome, Plan, Status, rewrite};
 pub use splice::Edit;
 pub use workload::{InvalidWorkload, PathSpec, ShapeName, WorkloadSpec};

@@ -20,6 +20,28 @@ use crate::yaml::{Document, NodeId};
 /// <https://prometheus-operator.dev/docs/platform/operator/> (`--prometheus-config-reloader`)
 const IMAGE_FLAGS: &[&str] = &["prometheus-config-reloader"];
 
+/// Words in a variable's or flag's name that say its image is not one the
+/// operator pulls here: a registry (`IMAGE_REGISTRY: myregistry:5000` reads
+/// as the image `myregistry`, tag `5000`), or a build's push destination or
+/// cache (`PUSH_IMAGE`, `TARGET_IMAGE`, `--cache-image=…`). A miss is better
+/// than a false rewrite: the push would go to the cache.
+const NOT_PULLED: &[&str] = &[
+    "registry",
+    "push",
+    "pull",
+    "target",
+    "destination",
+    "dest",
+    "output",
+    "cache",
+];
+
+/// `name`, cut into words at `separator`, has a word of [`NOT_PULLED`].
+fn names_no_pull(name: &str, separator: char) -> bool {
+    name.split(separator)
+        .any(|word| NOT_PULLED.iter().any(|n| word.eq_ignore_ascii_case(n)))
+}
+
 /// An image value inside a container's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
@@ -38,10 +60,10 @@ pub fn images(doc: &Document, container: NodeId, path: &FieldPath) -> Vec<Found>
             let Some(name) = doc.get_str(entry, "name") else {
                 continue;
             };
-            if !name
+            let is_image = name
                 .split('_')
-                .any(|word| word.eq_ignore_ascii_case("image"))
-            {
+                .any(|word| word.eq_ignore_ascii_case("image"));
+            if !is_image || names_no_pull(name, '_') {
                 continue;
             }
             for value in doc.get(entry, "value") {
@@ -100,7 +122,7 @@ fn image_flag(word: &str) -> Option<(&str, Option<&str>)> {
     };
     let name = &flag[name_start..];
     let is_image = name.to_ascii_lowercase().ends_with("image") || IMAGE_FLAGS.contains(&name);
-    is_image.then_some((flag, value))
+    (is_image && !names_no_pull(name, '-')).then_some((flag, value))
 }
 
 /// The value reads as an image someone pulls: a reference with a tag or a
@@ -141,6 +163,9 @@ mod tests {
             Some(("--prometheus-config-reloader", Some("quay.io/x:1")))
         );
         for no in [
+            "--push-image=example/app:1",
+            "--Target-Image",
+            "--build-cache-image=example/cache:1",
             "--image-pull-secret=x",
             "image",
             "---image",
@@ -172,5 +197,21 @@ mod tests {
         ] {
             assert!(!is_pulled_image(no), "{no}");
         }
+    }
+
+    /// Found in review after issue 10: `IMAGE_REGISTRY: myregistry:5000`
+    /// (no dot, so not a bare host) and a build's `PUSH_IMAGE` were
+    /// rewritten, and a push would have gone to the cache.
+    #[test]
+    fn registries_and_push_destinations_are_not_pulled() {
+        let text = "env:\n\
+                    - {name: IMAGE_REGISTRY, value: 'myregistry:5000'}\n\
+                    - {name: PUSH_IMAGE, value: 'example/app:1'}\n\
+                    - {name: kaniko_cache_image, value: 'example/cache:1'}\n\
+                    - {name: SIDECAR_IMAGE, value: 'example/sidecar:1'}\n";
+        let doc = crate::yaml::parse(text).unwrap().remove(0);
+        let found = images(&doc, doc.root.unwrap(), &FieldPath::default());
+        let paths: Vec<String> = found.iter().map(|f| f.path.to_string()).collect();
+        assert_eq!(paths, ["env[3].value"]);
     }
 }

@@ -37,7 +37,7 @@
 use std::num::NonZeroUsize;
 
 use crate::config::Config;
-use crate::rewrite::{Found, find};
+use crate::rewrite::{Found, Plan, find};
 use crate::yaml;
 
 /// How many threads a rewrite may use, and from what length a stream is
@@ -86,16 +86,26 @@ pub fn rewrite_with(
     config: &Config,
     threads: Threads,
 ) -> Result<crate::Outcome, yaml::Error> {
+    plan(input, config, threads).map(Plan::into_outcome)
+}
+
+/// [`rewrite_with`], with the edits not made yet: the [`Plan`] writes the
+/// rewritten stream out in pieces.
+pub fn plan<'a>(
+    input: &'a [u8],
+    config: &Config,
+    threads: Threads,
+) -> Result<Plan<'a>, yaml::Error> {
     let text = crate::rewrite::utf8(input)?;
     let cuts = match input.len() >= threads.min_bytes {
         true => seams(text, threads.count.get()),
         false => Vec::new(),
     };
-    if let Some((found, documents)) = in_parts(text, &cuts, config) {
-        return Ok(found.apply(text, documents));
-    }
-    let (found, documents) = find(text, config)?;
-    Ok(found.apply(text, documents))
+    let (found, documents) = match in_parts(text, &cuts, config) {
+        Some(joined) => joined,
+        None => find(text, config)?,
+    };
+    Ok(found.plan(text, documents))
 }
 
 /// The byte offsets at which `text` may be cut into at most `parts` parts
@@ -124,11 +134,7 @@ fn has_directive(bytes: &[u8]) -> bool {
     if body.first() == Some(&b'%') {
         return true;
     }
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|&(_, &b)| b == b'%')
-        .any(|(i, _)| i > 0 && matches!(bytes[i - 1], b'\n' | b'\r'))
+    memchr::memchr_iter(b'%', bytes).any(|i| i > 0 && matches!(bytes[i - 1], b'\n' | b'\r'))
 }
 
 /// The first offset at or after `from` that starts a line holding a
@@ -210,7 +216,7 @@ fn part(text: &str, config: &Config) -> Option<Part> {
         found,
         documents,
         marks,
-        newlines: text.bytes().filter(|&b| b == b'\n').count(),
+        newlines: memchr::memchr_iter(b'\n', text.as_bytes()).count(),
     })
 }
 

@@ -115,6 +115,43 @@ pub struct Outcome {
     pub warnings: Vec<Warning>,
 }
 
+/// A rewrite whose edits are not made yet: the input, the edits to make in
+/// it, and what happened. [`Plan::pieces`] gives the rewritten stream as
+/// slices of the input and the new images, so that a long stream is written
+/// out without a second copy of it in memory; [`Plan::into_outcome`] makes
+/// the copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan<'a> {
+    input: &'a str,
+    /// The edits to make, in input order: spans of the input and their new
+    /// text.
+    pub edits: Vec<Edit>,
+    /// How many documents have content (neither empty nor null).
+    pub documents: usize,
+    pub images: Vec<Image>,
+    pub warnings: Vec<Warning>,
+}
+
+impl<'a> Plan<'a> {
+    /// The rewritten stream, in order: the text between the edits and each
+    /// edit's new text.
+    pub fn pieces(&self) -> impl Iterator<Item = &str> {
+        splice::pieces(self.input, &self.edits)
+    }
+
+    /// The outcome, with the edits made.
+    pub fn into_outcome(self) -> Outcome {
+        let text = self.pieces().collect();
+        Outcome {
+            text,
+            edits: self.edits,
+            documents: self.documents,
+            images: self.images,
+            warnings: self.warnings,
+        }
+    }
+}
+
 /// Rewrites every image of a YAML (or JSON) stream. Reads the whole stream
 /// first: on error nothing is returned but the error. Only one document's
 /// tree is held at a time, so memory stays near the size of input and output.
@@ -225,10 +262,16 @@ impl Found {
     /// The outcome: `text` with the edits spliced in; `documents` is how
     /// many documents have content.
     pub(crate) fn apply(self, text: &str, documents: usize) -> Outcome {
+        self.plan(text, documents).into_outcome()
+    }
+
+    /// The plan of the edits to make in `text`; `documents` is how many
+    /// documents have content.
+    pub(crate) fn plan(self, text: &str, documents: usize) -> Plan<'_> {
         let mut edits = self.edits;
-        let text = splice::apply(text, &mut edits);
-        Outcome {
-            text,
+        splice::sort(&mut edits);
+        Plan {
+            input: text,
             edits,
             documents,
             images: self.images,

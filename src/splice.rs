@@ -17,22 +17,40 @@ pub struct Edit {
 /// If two edits overlap or one lies outside the text: both are bugs in the
 /// caller, and writing a corrupt manifest would be worse than stopping.
 pub fn apply(text: &str, edits: &mut [Edit]) -> String {
-    edits.sort_by_key(|e| e.span.start);
+    sort(edits);
     let grown: usize = edits.iter().map(|e| e.text.len()).sum();
     let mut out = String::with_capacity(text.len() + grown);
-    let mut at = 0;
-    for edit in edits.iter() {
-        assert!(
-            edit.span.start >= at,
-            "overlapping edits at byte {}",
-            edit.span.start
-        );
-        out.push_str(&text[at..edit.span.start]);
-        out.push_str(&edit.text);
-        at = edit.span.end;
-    }
-    out.push_str(&text[at..]);
+    pieces(text, edits).for_each(|piece| out.push_str(piece));
     out
+}
+
+/// Puts the edits in input order.
+pub fn sort(edits: &mut [Edit]) {
+    edits.sort_by_key(|e| e.span.start);
+}
+
+/// The text with the edits applied, as pieces in order: the text between
+/// the edits and each edit's new text, so that a long stream can be written
+/// out without a second copy of it. Edits must be sorted ([`sort`]).
+///
+/// # Panics
+///
+/// As [`apply`], when the pieces are taken.
+pub fn pieces<'a>(text: &'a str, edits: &'a [Edit]) -> impl Iterator<Item = &'a str> {
+    let mut at = 0;
+    edits
+        .iter()
+        .flat_map(move |edit| {
+            assert!(
+                edit.span.start >= at,
+                "overlapping edits at byte {}",
+                edit.span.start
+            );
+            let before = &text[at..edit.span.start];
+            at = edit.span.end;
+            [before, edit.text.as_str()]
+        })
+        .chain(std::iter::once(()).map(move |()| &text[edits.last().map_or(0, |e| e.span.end)..]))
 }
 
 #[cfg(test)]

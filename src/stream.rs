@@ -15,45 +15,77 @@ fn starts_json(text: &str) -> bool {
 /// `---` first when the first stream is JSON, since Kubernetes'
 /// YAMLOrJSONDecoder (Argo CD's) would read a stream that starts with `{` as
 /// JSON only. One stream comes out exactly as it is.
-pub fn pieces<'a>(texts: &[&'a str]) -> Vec<&'a str> {
-    let texts: Vec<&str> = texts.iter().copied().filter(|t| !t.is_empty()).collect();
-    let mut pieces = Vec::with_capacity(texts.len() * 2 + 1);
-    let json_first = texts.len() > 1 && starts_json(texts[0]);
+///
+/// Each stream comes in pieces of its own (a rewritten stream is the text
+/// between its edits and the new images, [`crate::Plan::pieces`]); its
+/// opening is read from its first piece that is not empty, which for a
+/// rewritten stream is the text before the first image and so holds the
+/// key before it.
+pub fn pieces<'a>(streams: &[Vec<&'a str>]) -> Vec<&'a str> {
+    let streams: Vec<Vec<&str>> = streams
+        .iter()
+        .map(|s| {
+            s.iter()
+                .copied()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut pieces = Vec::with_capacity(streams.iter().map(|s| s.len() + 2).sum::<usize>() + 1);
+    let json_first = streams.len() > 1 && starts_json(streams[0][0]);
     if json_first {
         pieces.push("---\n");
     }
     let mut previous: Option<&str> = None;
-    for text in texts {
-        let text = if previous.is_some() || json_first {
-            text.strip_prefix('\u{feff}').unwrap_or(text)
+    for stream in streams {
+        let first = stream[0];
+        let first = if previous.is_some() || json_first {
+            first.strip_prefix('\u{feff}').unwrap_or(first)
         } else {
-            text
+            first
         };
         if let Some(before) = previous {
             if !before.ends_with('\n') {
                 pieces.push("\n");
             }
-            if !text.starts_with("---") {
+            if !first.starts_with("---") {
                 pieces.push("---\n");
             }
         }
-        pieces.push(text);
-        previous = Some(text);
+        pieces.push(first);
+        pieces.extend(&stream[1..]);
+        previous = stream.last().copied();
     }
+    pieces.retain(|p| !p.is_empty());
     pieces
 }
 
 /// The streams joined into one string (see [`pieces`]).
 pub fn join(texts: &[&str]) -> String {
-    pieces(texts).concat()
+    pieces(&whole(texts)).concat()
+}
+
+/// Each text as a stream of one piece.
+fn whole<'a>(texts: &[&'a str]) -> Vec<Vec<&'a str>> {
+    texts.iter().map(|&t| vec![t]).collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::pieces;
+    use super::{pieces, whole};
 
     fn joined(texts: &[&str]) -> String {
-        pieces(texts).concat()
+        pieces(&whole(texts)).concat()
+    }
+
+    #[test]
+    fn streams_in_pieces_join_as_their_text_would() {
+        // A stream that ends in a rewritten image, with no line break.
+        let streams = vec![vec!["a: ", "b", ""], vec!["", "{\"c\": ", "d}"]];
+        assert_eq!(pieces(&streams).concat(), "a: b\n---\n{\"c\": d}");
+        let json = vec![vec!["{\"a\": ", "x", "}\n"], vec!["b: 1\n"]];
+        assert_eq!(pieces(&json).concat(), "---\n{\"a\": x}\n---\nb: 1\n");
     }
 
     #[test]

@@ -185,6 +185,7 @@ fn every_environment_variable_is_in_help_and_readme() {
         "PULLTHROUGH_REPORT",
         "PULLTHROUGH_LOG",
         "PULLTHROUGH_TIMEOUT",
+        "PULLTHROUGH_THREADS",
         "AWS_REGION",
         "AWS_DEFAULT_REGION",
     ] {

@@ -34,6 +34,7 @@ Settings, highest precedence first:
   the sidecar's files: --rules-from (PULLTHROUGH_RULES_FROM), --config (PULLTHROUGH_CONFIG)
   the app's plugin env: the same names as ARGOCD_ENV_PULLTHROUGH_* (they fill in only what the
     sidecar leaves unset)
+Threads: --threads, else the sidecar's PULLTHROUGH_THREADS, else the cores available.
 From Argo CD: ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE, ARGOCD_APP_SOURCE_PATH, ARGOCD_APP_PARAMETERS,
   KUBE_VERSION, KUBE_API_VERSIONS, and the build environment substituted in Helm parameters.";
 

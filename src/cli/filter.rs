@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use pullthrough::adapter::krm::ResourceList;
 use pullthrough::settings::Settings;
-use pullthrough::{Config, reference, report, stream};
+use pullthrough::{Config, reference, report};
 
 use super::args::{ImagesArgs, ImagesFormat, Inputs, RunArgs, ThreadCount};
 use super::meta::subcommand_like;
@@ -33,17 +33,19 @@ pub fn run(args: &RunArgs, layer: Settings, host: Host) -> Result<Exit, Failure>
     // A KRM host sends one ResourceList on stdin, so stdin is read before the
     // settings are. A terminal never sends one: there a settings error comes
     // before waiting for input.
-    let done = if args.inputs.files.is_empty() && !args.check && !io::stdin().is_terminal() {
-        let inputs = read_inputs(&args.inputs.files)?;
-        if let Some(list) = inputs.first().and_then(|i| ResourceList::read(&i.bytes)) {
-            return super::krm::function(args, &list, layer);
-        }
-        rewrite_inputs(inputs, &config(layer)?, threads)?
-    } else {
-        let config = config(layer)?;
-        rewrite_inputs(read_inputs(&args.inputs.files)?, &config, threads)?
-    };
-    finish(&done, &args.inputs.output)?;
+    let (inputs, config) =
+        if args.inputs.files.is_empty() && !args.check && !io::stdin().is_terminal() {
+            let inputs = read_inputs(&args.inputs.files)?;
+            if let Some(list) = inputs.first().and_then(|i| ResourceList::read(&i.bytes)) {
+                return super::krm::function(args, &list, layer);
+            }
+            (inputs, config(layer)?)
+        } else {
+            let config = config(layer)?;
+            (read_inputs(&args.inputs.files)?, config)
+        };
+    let done = rewrite_inputs(&inputs, &config, threads)?;
+    finish(&output::seen(&done), &args.inputs.output)?;
     if args.check {
         let mut changes = 0;
         for d in &done {
@@ -61,13 +63,7 @@ pub fn run(args: &RunArgs, layer: Settings, host: Host) -> Result<Exit, Failure>
             Exit::Success
         });
     }
-    // Pieces, not one joined copy: the streams can be large.
-    let texts: Vec<&str> = done.iter().map(|d| d.outcome.text.as_str()).collect();
-    let pieces: Vec<&[u8]> = stream::pieces(&texts)
-        .iter()
-        .map(|p| p.as_bytes())
-        .collect();
-    write_stdout_pieces(&pieces)
+    write_stdout_pieces(&output::pieces(&done))
 }
 
 /// `pullthrough images`: the distinct images and their cache references.
@@ -79,8 +75,9 @@ pub fn images(args: &ImagesArgs) -> Result<Exit, Failure> {
         .settings
         .sources(Settings::default(), env)?
         .resolve()?;
-    let done = rewrite_inputs(read_inputs(&args.inputs.files)?, &config, threads)?;
-    finish(&done, &args.inputs.output)?;
+    let inputs = read_inputs(&args.inputs.files)?;
+    let done = rewrite_inputs(&inputs, &config, threads)?;
+    finish(&output::seen(&done), &args.inputs.output)?;
     let images = || done.iter().flat_map(|d| &d.outcome.images);
     let pairs = report::distinct(images());
     let format = if args.json {
@@ -166,25 +163,21 @@ fn check_arguments(inputs: &Inputs, stdout_free: bool) -> Result<(), Failure> {
 }
 
 /// Rewrites inputs already read; nothing is written yet.
-pub fn rewrite_inputs(
-    inputs: Vec<Input>,
+pub fn rewrite_inputs<'a>(
+    inputs: &'a [Input],
     config: &Config,
     threads: ThreadCount,
-) -> Result<Vec<Done>, Failure> {
+) -> Result<Vec<Done<'a>>, Failure> {
     inputs
-        .into_iter()
+        .iter()
         .map(|input| {
-            match pullthrough::rewrite_with(
-                &input.bytes,
-                config,
-                threads.for_stream(input.bytes.len()),
-            ) {
+            match pullthrough::plan(&input.bytes, config, threads.for_stream(input.bytes.len())) {
                 Ok(outcome) => Ok(Done {
-                    name: input.name,
+                    name: input.name.clone(),
                     outcome,
                 }),
                 Err(error) => Err(Failure::Stream {
-                    name: input.name,
+                    name: input.name.clone(),
                     error,
                 }),
             }

@@ -1,5 +1,5 @@
 //! `pullthrough generate`: Argo CD's request ([`PluginRequest`]) and settings
-//! → [`render::render`] → [`pullthrough::rewrite_with()`] → stdout. Nothing is
+//! → [`render::render`] → [`pullthrough::plan()`] → stdout. Nothing is
 //! written until everything has succeeded.
 
 use pullthrough::adapter::argocd::render::{self, Request, Source, Tools};
@@ -7,7 +7,7 @@ use pullthrough::adapter::argocd::{self, PluginRequest};
 use pullthrough::stream;
 
 use super::args::GenerateArgs;
-use super::output::{self, Done, finish, write_stdout};
+use super::output::{self, Done, finish, write_stdout, write_stdout_pieces};
 use super::{Exit, Failure, Host, env};
 
 pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
@@ -78,9 +78,8 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
     };
     let mut done = Vec::with_capacity(rendered.parts.len());
     for part in &rendered.parts {
-        let outcome =
-            pullthrough::rewrite_with(&part.bytes, &config, threads.for_stream(part.bytes.len()))
-                .map_err(|error| Failure::Stream {
+        let outcome = pullthrough::plan(&part.bytes, &config, threads.for_stream(part.bytes.len()))
+            .map_err(|error| Failure::Stream {
                 name: Some(part.name.clone()),
                 error,
             })?;
@@ -97,7 +96,6 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
     if let Some(failure) = stopped() {
         return Err(failure);
     }
-    finish(&done, &args.output)?;
-    let texts: Vec<&str> = done.iter().map(|d| d.outcome.text.as_str()).collect();
-    write_stdout(stream::join(&texts).as_bytes())
+    finish(&output::seen(&done), &args.output)?;
+    write_stdout_pieces(&output::pieces(&done))
 }

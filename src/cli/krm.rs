@@ -7,7 +7,7 @@ use pullthrough::adapter::krm::ResourceList;
 use pullthrough::settings::Settings;
 
 use super::args::RunArgs;
-use super::output::{Done, finish, write_stdout};
+use super::output::{Seen, finish, write_stdout};
 use super::{Exit, Failure, Host, env};
 
 pub fn function(args: &RunArgs, list: &ResourceList, plugin: Settings) -> Result<Exit, Failure> {
@@ -20,13 +20,14 @@ pub fn function(args: &RunArgs, list: &ResourceList, plugin: Settings) -> Result
             .and_then(|s| s.resolve())
             .map_err(|e| Failure::Settings(e, Host::Krm))?;
         let response = list.rewrite(&config).map_err(Failure::Krm)?;
-        let done = [Done {
+        let seen = Seen {
             name: None,
-            outcome: response.outcome,
-        }];
+            images: &response.outcome.images,
+            warnings: &response.outcome.warnings,
+        };
         // A report or log that cannot be written is an error like any other:
         // the host still gets the ResourceList, with an error result.
-        finish(&done, &args.inputs.output)?;
+        finish(&[seen], &args.inputs.output)?;
         Ok(response.text)
     };
     match answer() {

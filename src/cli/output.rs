@@ -5,15 +5,17 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use pullthrough::{Image, Outcome, report};
+use pullthrough::{Image, Plan, Warning, report, stream};
 
 use super::args::OutputArgs;
 use super::{Exit, Failure};
 
 /// One input's outcome: its name (none for stdin) and what the rewrite did.
-pub struct Done {
+pub struct Done<'a> {
     pub name: Option<String>,
-    pub outcome: Outcome,
+    /// What was found; its rewritten text comes in pieces, written out
+    /// without a second copy of the stream.
+    pub outcome: Plan<'a>,
 }
 
 /// `name: `, the prefix of a message about a named input.
@@ -21,14 +23,33 @@ pub fn at(name: Option<&str>) -> String {
     name.map(|n| format!("{n}: ")).unwrap_or_default()
 }
 
+/// What one input's rewrite saw: its name (none for stdin), the image
+/// records and the warnings.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen<'a> {
+    pub name: Option<&'a str>,
+    pub images: &'a [Image],
+    pub warnings: &'a [Warning],
+}
+
+/// What each input's rewrite saw.
+pub fn seen<'a>(done: &'a [Done]) -> Vec<Seen<'a>> {
+    done.iter()
+        .map(|d| Seen {
+            name: d.name.as_deref(),
+            images: &d.outcome.images,
+            warnings: &d.outcome.warnings,
+        })
+        .collect()
+}
+
 /// Prints and logs the warnings and writes the report.
-pub fn finish(done: &[Done], output: &OutputArgs) -> Result<(), Failure> {
+pub fn finish(done: &[Seen], output: &OutputArgs) -> Result<(), Failure> {
     let warnings: Vec<String> = done
         .iter()
         .flat_map(|d| {
-            let at = at(d.name.as_deref());
-            d.outcome
-                .warnings
+            let at = at(d.name);
+            d.warnings
                 .iter()
                 .map(move |w| format!("pullthrough: warning: {at}{w}"))
         })
@@ -45,24 +66,14 @@ pub fn finish(done: &[Done], output: &OutputArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn write_report(path: &Path, done: &[Done]) -> Result<(), Failure> {
+fn write_report(path: &Path, done: &[Seen]) -> Result<(), Failure> {
     let entries: Vec<_> = done
         .iter()
-        .flat_map(|d| {
-            d.outcome
-                .images
-                .iter()
-                .map(|i| report::Entry::new(i, d.name.as_deref()))
-        })
+        .flat_map(|d| d.images.iter().map(|i| report::Entry::new(i, d.name)))
         .collect();
     let warnings: Vec<_> = done
         .iter()
-        .flat_map(|d| {
-            d.outcome
-                .warnings
-                .iter()
-                .map(|w| format!("{}{w}", at(d.name.as_deref())))
-        })
+        .flat_map(|d| d.warnings.iter().map(|w| format!("{}{w}", at(d.name))))
         .collect();
     let json = serde_json::json!({ "images": entries, "warnings": warnings });
     let text = serde_json::to_string_pretty(&json).expect("JSON of plain data") + "\n";
@@ -110,9 +121,21 @@ pub fn write_stdout(bytes: &[u8]) -> Result<Exit, Failure> {
     write_stdout_pieces(&[bytes])
 }
 
+/// The rewritten streams as one stream, in pieces (`stream::pieces`): no
+/// copy of a stream is made to write it.
+pub fn pieces<'a>(done: &'a [Done]) -> Vec<&'a [u8]> {
+    let streams: Vec<Vec<&str>> = done.iter().map(|d| d.outcome.pieces().collect()).collect();
+    stream::pieces(&streams)
+        .into_iter()
+        .map(str::as_bytes)
+        .collect()
+}
+
 /// Writes the pieces to stdout, in order. A closed pipe is not an error.
 pub fn write_stdout_pieces(pieces: &[&[u8]]) -> Result<Exit, Failure> {
-    let mut stdout = io::stdout().lock();
+    // Long pieces go straight through; the short ones between them (a new
+    // image) are gathered, rather than a write for each.
+    let mut stdout = io::BufWriter::with_capacity(256 * 1024, io::stdout().lock());
     let result = pieces
         .iter()
         .try_for_each(|p| stdout.write_all(p))
