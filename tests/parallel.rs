@@ -93,7 +93,12 @@ fn the_binary_writes_the_same_with_and_without_threads() {
             cmd.env("PULLTHROUGH_THREADS", n);
         }
         let out = run_cmd(cmd, &whole);
-        (out.code, out.stdout, out.stderr, std::fs::read(&report).unwrap())
+        (
+            out.code,
+            out.stdout,
+            out.stderr,
+            std::fs::read(&report).unwrap(),
+        )
     };
     let one = run(Some("1"), None);
     assert_eq!(one.0, 0, "{}", one.2);

@@ -309,10 +309,18 @@ pub fn reference_invariants(input: &str, rules: &Rules) {
 /// stream read whole.
 pub fn parallel_matches(input: &[u8], config: &Config, threads: usize) -> bool {
     let count = std::num::NonZeroUsize::new(threads).expect("threads >= 1");
-    let parallel = pullthrough::rewrite_with(input, config, Threads { count, min_bytes: 0 });
+    let parallel = pullthrough::rewrite_with(
+        input,
+        config,
+        Threads {
+            count,
+            min_bytes: 0,
+        },
+    );
     let sequential = rewrite(input, config);
     assert_eq!(
-        parallel, sequential,
+        parallel,
+        sequential,
         "{threads} threads differ from one on {:?}",
         String::from_utf8_lossy(input)
     );
