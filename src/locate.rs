@@ -437,6 +437,50 @@ mod tests {
     }
 
     #[test]
+    fn object_displays_as_kind_namespace_slash_name() {
+        let shown = |namespace: Option<&str>, name: Option<&str>| {
+            Object {
+                kind: "Deployment".into(),
+                namespace: namespace.map(str::to_string),
+                name: name.map(str::to_string),
+            }
+            .to_string()
+        };
+        assert_eq!(shown(Some("prod"), Some("web")), "Deployment prod/web");
+        assert_eq!(shown(None, Some("web")), "Deployment web");
+        assert_eq!(shown(Some("prod"), None), "Deployment");
+        assert_eq!(shown(None, None), "Deployment");
+    }
+
+    #[test]
+    fn items_of_a_kind_that_is_not_a_list_are_not_objects() {
+        let text = "apiVersion: example.com/v1\nkind: Catalog\nitems:\n- apiVersion: v1\n  kind: Pod\n  spec: {containers: [{image: a}]}\n";
+        assert!(paths(text).is_empty());
+    }
+
+    /// A pod inside `depth` nested `List`s.
+    fn pod_in_lists(depth: usize) -> String {
+        let mut text = "{apiVersion: v1, kind: Pod, spec: {containers: [{image: a}]}}".to_string();
+        for _ in 0..depth {
+            text = format!("{{apiVersion: v1, kind: List, items: [{text}]}}");
+        }
+        text
+    }
+
+    #[test]
+    fn lists_nest_at_most_eight_deep() {
+        let found = paths(&pod_in_lists(MAX_LIST_DEPTH));
+        assert_eq!(
+            found[0].0,
+            format!(
+                "{}spec.containers[0].image",
+                "items[0].".repeat(MAX_LIST_DEPTH)
+            )
+        );
+        assert!(paths(&pod_in_lists(MAX_LIST_DEPTH + 1)).is_empty());
+    }
+
+    #[test]
     fn template_opt_out() {
         let text = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    metadata: {annotations: {example.com/cache: DISABLED}}\n    spec: {containers: [{image: a}]}\n";
         assert_eq!(
@@ -480,6 +524,16 @@ mod tests {
     }
 
     #[test]
+    fn only_the_apiextensions_custom_resource_definition_skips_the_generic_rule() {
+        let text = "apiVersion: example.com/v1\nkind: Thing\nspec: {template: {spec: {containers: [{image: a}]}}}\n";
+        let found = ["spec.template.spec.containers[0].image".to_string()];
+        let other_group = text.replace("Thing", "CustomResourceDefinition");
+        assert_eq!(path_list(&other_group), found);
+        let other_kind = text.replace("example.com/v1", "apiextensions.k8s.io/v1");
+        assert_eq!(path_list(&other_kind), found);
+    }
+
+    #[test]
     fn nested_lists_and_inline_templates() {
         let text = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - steps:\n    - - inline: {container: {image: a}}\n      - inline: {steps: [[{inline: {script: {image: b}}}]]}\n    - - inline: {dag: {tasks: [{inline: {container: {image: c}}}]}}\n";
         assert_eq!(
@@ -490,6 +544,52 @@ mod tests {
                 "spec.templates[0].steps[1][0].inline.dag.tasks[0].inline.container.image",
             ]
         );
+    }
+
+    /// An Argo Workflow whose container is `depth` inline templates deep.
+    fn inline_templates(depth: usize) -> String {
+        let mut template = "{container: {image: a}}".to_string();
+        for _ in 0..depth {
+            template = format!("{{dag: {{tasks: [{{inline: {template}}}]}}}}");
+        }
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec: {{templates: [{template}]}}\n"
+        )
+    }
+
+    #[test]
+    fn inline_templates_nest_at_most_sixteen_deep() {
+        let found = path_list(&inline_templates(MAX_FIELDS_DEPTH));
+        assert_eq!(
+            found,
+            [format!(
+                "spec.templates[0].{}container.image",
+                "dag.tasks[0].inline.".repeat(MAX_FIELDS_DEPTH)
+            )]
+        );
+        assert!(path_list(&inline_templates(MAX_FIELDS_DEPTH + 1)).is_empty());
+    }
+
+    /// An unknown kind whose pod template is `pairs` mappings-with-a-list
+    /// deep under `spec` (two levels each), and one mapping more if `odd`.
+    fn generic_template(pairs: usize, odd: bool) -> String {
+        let mut value = "{template: {spec: {containers: [{image: a}]}}}".to_string();
+        if odd {
+            value = format!("{{k: {value}}}");
+        }
+        for _ in 0..pairs {
+            value = format!("{{k: [{value}]}}");
+        }
+        format!("apiVersion: example.com/v1\nkind: Thing\nspec: {value}\n")
+    }
+
+    #[test]
+    fn generic_rule_looks_as_deep_as_its_limit_and_no_deeper() {
+        // The mapping holding `template` is MAX_GENERIC_DEPTH levels down,
+        // then one more.
+        let pairs = MAX_GENERIC_DEPTH / 2;
+        assert_eq!(path_list(&generic_template(pairs, false)).len(), 1);
+        assert!(path_list(&generic_template(pairs, true)).is_empty());
     }
 
     #[test]
@@ -517,6 +617,25 @@ mod tests {
     }
 
     #[test]
+    fn an_image_flag_site_starts_after_the_flag() {
+        let text = "apiVersion: v1\nkind: Pod\nspec: {containers: [{image: a, args: [--acme-http01-solver-image=b:1]}]}\n";
+        let docs = parse(text).unwrap();
+        let got: Vec<_> = locator(true)
+            .sites(&docs[0])
+            .into_iter()
+            .map(|s| (s.path.to_string(), s.within))
+            .collect();
+        let flag = "--acme-http01-solver-image=".len();
+        assert_eq!(
+            got,
+            [
+                ("spec.containers[0].image".to_string(), 0),
+                ("spec.containers[0].args[0]".to_string(), flag)
+            ]
+        );
+    }
+
+    #[test]
     fn operator_rows_follow_the_switch() {
         let text = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nspec:\n  image: a\n  thanos: {image: b}\n";
         let docs = parse(text).unwrap();
@@ -527,6 +646,24 @@ mod tests {
             .collect();
         assert_eq!(on, ["spec.image", "spec.thanos.image"]);
         assert!(locator(false).sites(&docs[0]).is_empty());
+    }
+
+    #[test]
+    fn generic_rule_needs_a_template_key() {
+        let text = "apiVersion: example.com/v1\nkind: Thing\nspec:\n  jobs: {spec: {containers: [{image: a}]}}\n";
+        assert!(path_list(text).is_empty());
+    }
+
+    #[test]
+    fn generic_rule_looks_inside_templates_that_are_not_pod_templates() {
+        let inner = "template: {spec: {containers: [{image: a}]}}";
+        let found = ["spec.template.spec.template.spec.containers[0].image".to_string()];
+        for outer in ["", "containers: [], ", "containers: [{name: b}], "] {
+            let text = format!(
+                "apiVersion: example.com/v1\nkind: Thing\nspec: {{template: {{spec: {{{outer}{inner}}}}}}}\n"
+            );
+            assert_eq!(path_list(&text), found, "{text}");
+        }
     }
 
     #[test]

@@ -450,6 +450,15 @@ mod tests {
     }
 
     #[test]
+    fn only_sha256_with_64_lowercase_hex_is_an_image_id() {
+        let upper = HEX64.to_uppercase();
+        for tag in ["abc", &upper, &format!("{HEX64}0")] {
+            let input = format!("sha256:{tag}");
+            rewrite(&input, &format!("docker-hub/library/{input}"), &[]);
+        }
+    }
+
+    #[test]
     fn lengths() {
         // `R/quay/q/` is 52 characters, so 203 more make exactly 255.
         let r203 = "r".repeat(203);

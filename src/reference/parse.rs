@@ -362,6 +362,14 @@ mod tests {
     }
 
     #[test]
+    fn uppercase_that_lowercasing_does_not_fix_is_an_invalid_format() {
+        // The uppercase is in the domain, which the first case check skips.
+        err("Foo.io/a b", ErrorKind::InvalidFormat);
+        err("Foo.io/a:b:c", ErrorKind::InvalidFormat);
+        err("Foo.io/a B", ErrorKind::ContainsUppercase);
+    }
+
+    #[test]
     fn lengths() {
         // The path counts `library/`; the domain does not count (v0.6.0).
         let at_limit = "a".repeat(PATH_MAX - OFFICIAL_REPO_PREFIX.len());

@@ -201,4 +201,147 @@ mod tests {
         check("image: \"ngi\\\n  nx\"\n", "image: \"reg/x:1\"\n");
         check("image: nginx\r\nx: 1\r\n", "image: reg/x:1\r\nx: 1\r\n");
     }
+
+    #[test]
+    fn properties_and_comments_before_the_scalar_are_kept() {
+        check(
+            "image: !!str # c\n  nginx\n",
+            "image: !!str # c\n  reg/x:1\n",
+        );
+        check(
+            "image: &a !!str\n  # c\n  nginx\n",
+            "image: &a !!str\n  # c\n  reg/x:1\n",
+        );
+    }
+
+    #[test]
+    fn a_new_value_that_needs_quoting_is_refused() {
+        let input = "image: nginx\n";
+        let docs = parse(input).unwrap();
+        let doc = &docs[0];
+        let id = doc.get(doc.root.unwrap(), "image").next().unwrap();
+        for new in ["", "a b", "x'y", "a#b"] {
+            assert_eq!(
+                super::replacement(input, doc.node(id), doc.scalar(id).unwrap(), new),
+                Err(super::Unsupported::UnsafeValue),
+                "{new:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_block_scalar_whose_line_follows_a_blank_one_is_refused() {
+        let input = "image: |\n  \n  nginx\n";
+        let docs = parse(input).unwrap();
+        let doc = &docs[0];
+        let id = doc.get(doc.root.unwrap(), "image").next().unwrap();
+        assert_eq!(
+            super::replacement(input, doc.node(id), doc.scalar(id).unwrap(), "reg/x:1"),
+            Err(super::Unsupported::BlockScalarLines)
+        );
+    }
+
+    /// A tag or anchor with no value after it: the span holds properties
+    /// only. (The rewrite never edits an empty value; the edit must still
+    /// stay inside the node.)
+    #[test]
+    fn the_edit_stays_inside_a_node_that_has_only_properties() {
+        for input in [
+            "image: !!str\nx: 1\n",
+            "image: &a\nx: 1\n",
+            "{image: !!str , x: 1}",
+            "image: !!str",
+        ] {
+            let docs = parse(input).unwrap();
+            let doc = &docs[0];
+            let id = doc.get(doc.root.unwrap(), "image").next().unwrap();
+            let node = doc.node(id);
+            let (range, _) =
+                super::replacement(input, node, doc.scalar(id).unwrap(), "reg/x:1").unwrap();
+            assert!(
+                node.span.start <= range.start
+                    && range.start <= range.end
+                    && range.end <= node.span.end,
+                "{input:?}: {range:?} outside {:?}",
+                node.span
+            );
+        }
+    }
+
+    /// Rewrites the `image` value of `input` from byte `within` on to
+    /// `reg/x:1`, or says why not.
+    fn within(input: &str, within: usize) -> Result<String, super::Unsupported> {
+        let docs = parse(input).unwrap();
+        let doc = &docs[0];
+        let id = doc.get(doc.root.unwrap(), "image").next().unwrap();
+        let scalar = doc.scalar(id).unwrap();
+        let (range, new) =
+            super::replacement_within(input, doc.node(id), scalar, within, "reg/x:1")?;
+        let mut out = input.to_string();
+        out.replace_range(range, &new);
+        Ok(out)
+    }
+
+    #[test]
+    fn within_keeps_the_flag_in_each_style() {
+        let flag = "--f=".len();
+        for (input, expected) in [
+            ("image: --f=nginx\n", "image: --f=reg/x:1\n"),
+            ("image: '--f=nginx'\n", "image: '--f=reg/x:1'\n"),
+            ("image: \"--f=nginx\" # c\n", "image: \"--f=reg/x:1\" # c\n"),
+            (
+                "image: |\n  --f=nginx\nx: 1\n",
+                "image: |\n  --f=reg/x:1\nx: 1\n",
+            ),
+        ] {
+            assert_eq!(within(input, flag).as_deref(), Ok(expected), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn within_zero_is_the_whole_value_even_when_escaped() {
+        assert_eq!(
+            within("image: \"ngi\\\n  nx\"\n", 0).as_deref(),
+            Ok("image: \"reg/x:1\"\n")
+        );
+        assert_eq!(
+            within("image: \"--f=ngi\\\n  nx\"\n", 4),
+            Err(super::Unsupported::Escaped)
+        );
+    }
+
+    #[test]
+    fn within_may_be_the_end_of_the_value_but_not_past_it() {
+        assert_eq!(
+            within("image: --f=\n", 4).as_deref(),
+            Ok("image: --f=reg/x:1\n")
+        );
+        assert_eq!(within("image: --f=\n", 5), Err(super::Unsupported::Escaped));
+    }
+
+    #[test]
+    fn every_unsupported_reason_has_its_message() {
+        use super::Unsupported::*;
+        for (why, message) in [
+            (
+                BlockScalarLines,
+                "block scalar with more than one content line",
+            ),
+            (UnsafeValue, "new value would need quoting"),
+            (Escaped, "scalar spelt with escapes or folded lines"),
+            (TomlEscapes, "TOML string with escapes"),
+        ] {
+            assert_eq!(why.to_string(), message);
+        }
+        assert!(
+            EmbeddedStyle
+                .to_string()
+                .starts_with("document embedded in a folded")
+        );
+        assert!(
+            EmbeddedLayout
+                .to_string()
+                .starts_with("document embedded in a literal block")
+        );
+    }
 }
