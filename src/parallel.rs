@@ -52,10 +52,12 @@ pub struct Threads {
 }
 
 impl Threads {
-    /// Below this length a stream is read whole: starting a thread and
-    /// joining the parts costs more than the second core gives back
-    /// (measured in docs/performance.md).
-    pub const MIN_BYTES: usize = 256 * 1024;
+    /// Below this length a stream is read whole. `cargo bench --bench
+    /// threshold` (docs/performance.md) had two threads 1.2 to 1.3 times
+    /// as fast from 17 KB to 40 KB and 1.5 times from 69 KB; under 64 KiB
+    /// the gain, a tenth of a millisecond, is about what counting the cores
+    /// (the cgroup's CPU quota) costs the binary.
+    pub const MIN_BYTES: usize = 64 * 1024;
 
     /// One thread: every stream read whole, as [`crate::rewrite()`] does.
     pub const ONE: Threads = Threads {

@@ -106,7 +106,7 @@ pub struct Inputs {
 /// How many threads a rewrite may use.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct ThreadsArg {
-    /// Read a long stream (256 KiB and more) on up to N threads, cut at its
+    /// Read a long stream (64 KiB and more) on up to N threads, cut at its
     /// `---` lines; the output is the same. 1 reads every stream on one
     /// thread [default: the cores available] [env: PULLTHROUGH_THREADS].
     #[arg(long, value_name = "N")]
