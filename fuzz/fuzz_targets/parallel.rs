@@ -12,14 +12,14 @@
 
 #![no_main]
 
-use std::collections::BTreeSet;
-use std::sync::{LazyLock, Mutex, Once};
+use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use pullthrough::{Config, Digests};
 
 #[path = "../../tests/kit/invariants.rs"]
 mod check;
+mod dependency_panics;
 
 /// The test config, and the same with every switch the other way.
 static CONFIGS: LazyLock<[Config; 2]> = LazyLock::new(|| {
@@ -29,25 +29,9 @@ static CONFIGS: LazyLock<[Config; 2]> = LazyLock::new(|| {
     other.digests = Digests::Keep;
     [check::config(), other]
 });
-static HOOK: Once = Once::new();
-static SEEN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-
-fn install_hook() {
-    let abort_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let location = info.location().map(|l| l.to_string()).unwrap_or_default();
-        if location.contains("libyaml-safer") {
-            if SEEN.lock().unwrap().insert(location.clone()) {
-                eprintln!("dependency panic at {location}: {info}");
-            }
-        } else {
-            abort_hook(info);
-        }
-    }));
-}
 
 fuzz_target!(|data: &[u8]| {
-    HOOK.call_once(install_hook);
+    dependency_panics::install();
     let Some((&choice, input)) = data.split_first() else {
         return;
     };
