@@ -1,13 +1,14 @@
 //! The command line: clap's definitions of every command and flag, and the
 //! settings layer the flags give.
 
-use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use pullthrough::settings::{self, RuleList, Settings, Sources};
-use pullthrough::{Digests, Threads};
+
+pub use super::threads::{ThreadCount, ThreadsArg};
+use pullthrough::Digests;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -101,54 +102,6 @@ pub struct Inputs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub threads: ThreadsArg,
-}
-
-/// How many threads a rewrite may use.
-#[derive(Debug, Clone, ClapArgs)]
-pub struct ThreadsArg {
-    /// Read a long stream (64 KiB and more) on up to N threads, cut at its
-    /// `---` lines; the output is the same. 1 reads every stream on one
-    /// thread [default: the cores available] [env: PULLTHROUGH_THREADS].
-    #[arg(long, value_name = "N")]
-    threads: Option<NonZeroUsize>,
-}
-
-impl ThreadsArg {
-    /// `--threads`, else `PULLTHROUGH_THREADS` (blank is unset), else every
-    /// core the process may use.
-    pub fn threads(
-        &self,
-        var: impl Fn(&str) -> Option<String>,
-    ) -> Result<ThreadCount, settings::Error> {
-        let count = match self.threads {
-            Some(n) => Some(n),
-            None => settings::count_var(&var, "PULLTHROUGH_THREADS")?,
-        };
-        Ok(count.map_or(ThreadCount::Available, |n| {
-            ThreadCount::Fixed(Threads::new(n))
-        }))
-    }
-}
-
-/// The threads asked for: a number, or every core the process may use.
-#[derive(Debug, Clone, Copy)]
-pub enum ThreadCount {
-    Fixed(Threads),
-    Available,
-}
-
-impl ThreadCount {
-    /// The threads for a stream of `len` bytes. The cores are counted only
-    /// for a stream long enough to be cut: counting them reads the cgroup's
-    /// CPU quota, three files and some 20 system calls, about 70 µs of a
-    /// 1.4 ms run on a small file (docs/performance.md).
-    pub fn for_stream(self, len: usize) -> Threads {
-        match self {
-            ThreadCount::Fixed(threads) => threads,
-            ThreadCount::Available if len >= Threads::MIN_BYTES => Threads::available(),
-            ThreadCount::Available => Threads::ONE,
-        }
-    }
 }
 
 /// The output settings of the commands that print only to stdout.

@@ -11,6 +11,7 @@
 //! | [`meta`]     | completions, the man page, the subcommands' names    |
 //! | [`output`]   | stdout, warnings, the report and the log file        |
 //! | [`stdin`]    | stdin, whole, in as few reads as the kernel allows  |
+//! | [`threads`]  | `--threads`: how many threads a rewrite may use      |
 
 mod args;
 mod filter;
@@ -19,6 +20,7 @@ mod krm;
 mod meta;
 mod output;
 mod stdin;
+mod threads;
 
 use std::fmt;
 use std::process::ExitCode;
