@@ -105,7 +105,7 @@ pub fn plan<'a>(
     };
     let (found, documents) = match in_parts(text, &cuts, config) {
         Some(joined) => joined,
-        None => find(text, config)?,
+        None => find(text, config).map(|(found, documents, _)| (found, documents))?,
     };
     Ok(found.plan(text, documents))
 }
@@ -207,13 +207,7 @@ fn in_parts(text: &str, seams: &[usize], config: &Config) -> Option<(Found, usiz
 
 /// One part, found as a stream of its own; `None` on any error (step 4).
 fn part(text: &str, config: &Config) -> Option<Part> {
-    let mut found = Found::default();
-    let mut documents = 0;
-    let marks = yaml::for_each_document_marked(text, |index, doc| {
-        documents += usize::from(doc.has_content());
-        found.document(text, &doc, index, config);
-    })
-    .ok()?;
+    let (found, documents, marks) = find(text, config).ok()?;
     Some(Part {
         found,
         documents,

@@ -157,9 +157,7 @@ impl<'a> Plan<'a> {
 /// tree is held at a time, so memory stays near the size of input and output.
 /// On one thread; [`crate::rewrite_with`] may use more.
 pub fn rewrite(input: &[u8], config: &Config) -> Result<Outcome, yaml::Error> {
-    let text = utf8(input)?;
-    let (found, documents) = find(text, config)?;
-    Ok(found.apply(text, documents))
+    crate::rewrite_with(input, config, crate::Threads::ONE)
 }
 
 /// The input as text, or where its first invalid UTF-8 byte is.
@@ -167,16 +165,19 @@ pub(crate) fn utf8(input: &[u8]) -> Result<&str, yaml::Error> {
     std::str::from_utf8(input).map_err(|e| utf8_error(input, e.valid_up_to()))
 }
 
-/// Every image site of `text`, found and decided, and how many documents
-/// have content.
-pub(crate) fn find(text: &str, config: &Config) -> Result<(Found, usize), yaml::Error> {
+/// Every image site of `text`, found and decided; how many documents have
+/// content; and the parser's marks of the stream.
+pub(crate) fn find(
+    text: &str,
+    config: &Config,
+) -> Result<(Found, usize, yaml::Marks), yaml::Error> {
     let mut found = Found::default();
     let mut documents = 0;
-    yaml::for_each_document(text, |index, doc| {
+    let marks = yaml::for_each_document_marked(text, |index, doc| {
         documents += usize::from(doc.has_content());
         found.document(text, &doc, index, config);
     })?;
-    Ok((found, documents))
+    Ok((found, documents, marks))
 }
 
 /// The edits, images and warnings found so far.
