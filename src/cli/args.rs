@@ -68,6 +68,21 @@ pub enum Command {
     /// rewrite it: the config management plugin's generate command.
     #[command(after_help = GENERATE_ENVIRONMENT)]
     Generate(GenerateArgs),
+    /// Copy this binary into DIR as `helm` and `kustomize`: the shims that
+    /// stand in for Argo CD's own tools (docs/argocd.md), for an init
+    /// container, which has no shell.
+    InstallShims {
+        /// The directory the repo-server's PATH starts with.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Print why DIR is an app Argo CD reads as a plain directory, or
+    /// nothing: the discovering plugin's `discover` command.
+    Discover {
+        /// The app's directory.
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
     /// Print the shell completion script for bash, zsh or fish.
     Completions {
         #[arg(value_enum)]
@@ -84,7 +99,12 @@ impl Cli {
             None => &self.run.inputs.output,
             Some(Command::Images(args)) => &args.inputs.output,
             Some(Command::Generate(args)) => &args.output,
-            Some(Command::Completions { .. } | Command::Man) => &NO_OUTPUT,
+            Some(
+                Command::Completions { .. }
+                | Command::Man
+                | Command::InstallShims { .. }
+                | Command::Discover { .. },
+            ) => &NO_OUTPUT,
         }
     }
 }

@@ -9,6 +9,8 @@
 //! | [`krm`]      | answering a KRM function's `ResourceList`            |
 //! | [`generate`] | `pullthrough generate`, for Argo CD                  |
 //! | [`meta`]     | completions, the man page, the subcommands' names    |
+//! | [`shim`]     | pullthrough as `helm` or `kustomize`, for Argo CD    |
+//! | [`tools`]    | `install-shims` and `discover`, for Argo CD          |
 //! | [`output`]   | stdout, warnings, the report and the log file        |
 //! | [`stdin`]    | stdin, whole, in as few reads as the kernel allows  |
 //! | [`threads`]  | `--threads`: how many threads a rewrite may use      |
@@ -19,14 +21,17 @@ mod generate;
 mod krm;
 mod meta;
 mod output;
+mod shim;
 mod stdin;
 mod threads;
+mod tools;
 
 use std::fmt;
 use std::process::ExitCode;
 
 use clap::Parser;
 use pullthrough::adapter::argocd::{ParamError, render};
+use pullthrough::adapter::shim::Tool;
 use pullthrough::adapter::{self, kustomize};
 use pullthrough::settings::{self, ErrorKind};
 use pullthrough::yaml;
@@ -79,6 +84,10 @@ pub enum Failure {
     Empty { what: &'static str, dir: String },
     /// `generate`: SIGTERM or SIGINT came after rendering.
     Stopped,
+    /// A shim cannot run the real tool, or refuses the command.
+    Shim(shim::Error),
+    /// A usage error found outside the command line (a shim's environment).
+    Usage(String),
     /// A bug: a panic, caught.
     Internal(String),
 }
@@ -91,6 +100,8 @@ impl Failure {
             | Failure::Subcommand { .. }
             | Failure::ReportToStdout
             | Failure::Parameters(_)
+            | Failure::Shim(_)
+            | Failure::Usage(_)
             | Failure::Krm(adapter::krm::Error::Settings(_)) => Exit::Usage,
             Failure::Stream { .. }
             | Failure::Krm(_)
@@ -126,6 +137,8 @@ pub enum Host {
     KustomizePlugin,
     /// Argo CD's config management plugin (`generate`).
     ArgoCd,
+    /// A shim standing in for `helm` or `kustomize`.
+    Shim(Tool),
 }
 
 impl Host {
@@ -148,6 +161,12 @@ impl Host {
                 "generate takes it from the sidecar's environment (PULLTHROUGH_REGISTRY, or \
                  PULLTHROUGH_ACCOUNT_ID and AWS_REGION), its --config or --rules-from file, or \
                  the app's plugin env (PULLTHROUGH_REGISTRY)"
+            }
+            // A shim has no flags of its own: they are the real tool's.
+            Host::Shim(_) => {
+                "the shims take it from the environment of the process that runs them (Argo \
+                 CD's repo-server container): set PULLTHROUGH_REGISTRY, or \
+                 PULLTHROUGH_ACCOUNT_ID and AWS_REGION"
             }
         }
     }
@@ -190,6 +209,8 @@ impl fmt::Display for Failure {
                  Argo CD would sync as an app with no objects (pass --allow-empty if that is meant)"
             ),
             Failure::Stopped => f.write_str("terminated by a signal; nothing written"),
+            Failure::Shim(e) => e.fmt(f),
+            Failure::Usage(text) => f.write_str(text),
             Failure::Internal(panic) => write!(f, "internal error, please report it: {panic}"),
         }
     }
@@ -199,7 +220,17 @@ impl fmt::Display for Failure {
 static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 pub fn main() -> ExitCode {
-    let (argv, plugin_config) = kustomize::legacy_plugin(std::env::args_os().collect());
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Who we are is argv[0]'s file name: a shim for Argo CD's tools, the
+    // shim's supervisor, kustomize's legacy plugin, or pullthrough.
+    let name = argv.first().map(std::path::Path::new);
+    if name.and_then(|n| n.file_name()) == Some(std::ffi::OsStr::new(shim::SUPERVISOR)) {
+        return shim::supervise(argv);
+    }
+    if let Some(tool) = name.and_then(|n| Tool::from_argv0(n.as_os_str())) {
+        return shim::main(tool, argv);
+    }
+    let (argv, plugin_config) = kustomize::legacy_plugin(argv);
     let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| {
         if !e.use_stderr() {
             // --help, --version: stdout, exit 0.
@@ -229,6 +260,8 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Images(args)) => filter::images(args),
         Some(Command::Generate(args)) => generate::generate(args),
+        Some(Command::InstallShims { dir }) => tools::install_shims(dir),
+        Some(Command::Discover { dir }) => tools::discover(dir),
         Some(Command::Completions { shell }) => meta::completions(*shell),
         Some(Command::Man) => meta::man(),
     })

@@ -12,6 +12,7 @@
 //! fill in what it left unset. An app leaves the cache with the plugin
 //! parameter `enabled: "false"`, or per object with the opt-out annotation.
 
+pub mod discover;
 mod params;
 pub mod render;
 
