@@ -32,6 +32,8 @@ mod regression;
 mod reports;
 /// The rules file, --rules-from, the environment and precedence.
 mod settings;
+/// The helm and kustomize shims, under Argo CD's own commands.
+mod shims;
 /// Golden files in testdata/: the diff and the warnings, as snapshots.
 mod snapshots;
 /// Several files as one output stream.

@@ -116,7 +116,7 @@ fn run(tool: Tool, argv: &[OsString]) -> Result<ExitCode, Failure> {
             })
         })?
         .encode();
-    let nested = env(shim::RENDERING).is_some_and(|v| !v.is_empty());
+    let nested = env(shim::RENDERING).is_some_and(|v| !v.is_empty()) || under_supervisor();
     match shim::action(tool, args, nested) {
         Action::PassThrough => {
             // Only returns on failure.
@@ -285,6 +285,41 @@ pub fn supervise(argv: Vec<OsString>) -> ExitCode {
         Ok(status) => mirror(status),
         Err(e) => fail(format!("waiting for {}: {e}", Path::new(real).display())),
     }
+}
+
+/// Whether a supervisor is among this process's ancestors: a render is
+/// running above even if the tool between us cleared the environment that
+/// says so (a tool that runs helm with an environment of its own making).
+/// The walk stops at init, at a process it cannot read, or after 32 steps.
+fn under_supervisor() -> bool {
+    let mut pid = std::os::unix::process::parent_id();
+    for _ in 0..32 {
+        if pid <= 1 {
+            return false;
+        }
+        let argv0 = std::fs::read(format!("/proc/{pid}/cmdline"))
+            .ok()
+            .and_then(|c| c.split(|b| *b == 0).next().map(<[u8]>::to_vec));
+        match argv0 {
+            Some(a) if a.rsplit(|b| *b == b'/').next() == Some(SUPERVISOR.as_bytes()) => {
+                return true;
+            }
+            Some(_) => {}
+            None => return false,
+        }
+        // `pid (comm) state ppid …`: comm may hold spaces and parentheses.
+        let Some(ppid) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                let rest = s.rsplit_once(')')?.1.to_string();
+                rest.split_whitespace().nth(1)?.parse().ok()
+            })
+        else {
+            return false;
+        };
+        pid = ppid;
+    }
+    false
 }
 
 /// Ends as `status` did: its exit code, or its signal raised on this
