@@ -4,7 +4,7 @@ mod kit;
 
 /// Flags, exit codes and messages of the real binary.
 mod cli;
-/// deploy/argocd: the argo-cd chart with values.yaml, the ApplicationSet.
+/// deploy/argocd: the argo-cd chart with values.yaml, the ApplicationSet, the transparent setup.
 mod deploy;
 /// The README and docs/: links, sample messages, length.
 mod docs;
