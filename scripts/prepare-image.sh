@@ -21,6 +21,8 @@
 #   etc/ssl/certs/ca-certificates.crt  $CA_BUNDLE (default the host's), for helm dependency build over https
 #   etc/passwd, etc/group, etc/nsswitch.conf   user and group argocd (999), HOME /tmp
 #   home/argocd/cmp-server/config/plugin.yaml  the repository's plugin.yaml
+#   home/argocd/cmp-server/directory/plugin.yaml  plugin-directory.yaml, the
+#                               discovering plugin of the transparent setup
 #   tmp/                        mode 1777 (Kubernetes mounts an emptyDir over it)
 # and CONTEXT/<arch>/SHA256SUMS lists what went in.
 #
@@ -175,7 +177,8 @@ for PLATFORM in $PLATFORMS; do
   built="$(build_pullthrough "$TARGET")"
   ROOTFS="$CONTEXT/$ARCH/rootfs"
   rm -rf "$ROOTFS"
-  mkdir -p "$ROOTFS/usr/local/bin" "$ROOTFS/etc/ssl/certs" "$ROOTFS/home/argocd/cmp-server/config" "$ROOTFS/tmp"
+  mkdir -p "$ROOTFS/usr/local/bin" "$ROOTFS/etc/ssl/certs" "$ROOTFS/home/argocd/cmp-server/config" \
+    "$ROOTFS/home/argocd/cmp-server/directory" "$ROOTFS/tmp"
   chmod 1777 "$ROOTFS/tmp"
 
   put_binary "$built" pullthrough
@@ -194,6 +197,7 @@ for PLATFORM in $PLATFORMS; do
   printf 'root:x:0:\nargocd:x:999:\n' >"$ROOTFS/etc/group"
   printf 'hosts: files dns\n' >"$ROOTFS/etc/nsswitch.conf"
   install -m 0644 "$ROOT/plugin.yaml" "$ROOTFS/home/argocd/cmp-server/config/plugin.yaml"
+  install -m 0644 "$ROOT/plugin-directory.yaml" "$ROOTFS/home/argocd/cmp-server/directory/plugin.yaml"
 
   (cd "$ROOTFS" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$CONTEXT/$ARCH/SHA256SUMS"
   echo "prepare-image: $PLATFORM context ready in $CONTEXT/$ARCH" >&2

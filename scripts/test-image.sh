@@ -62,6 +62,8 @@ config="$("${B[@]}" inspect --type image --format '{{.OCIv1.Config.User}} {{.OCI
 check "user 999, entrypoint argocd-cmp-server" [ "$config" = '999:999 [/var/run/argocd/argocd-cmp-server]' ]
 MNT="$("${B[@]}" mount "$CTR")"
 check "plugin.yaml at /home/argocd/cmp-server/config" cmp -s plugin.yaml "$MNT/home/argocd/cmp-server/config/plugin.yaml"
+check "plugin-directory.yaml at /home/argocd/cmp-server/directory" \
+  cmp -s plugin-directory.yaml "$MNT/home/argocd/cmp-server/directory/plugin.yaml"
 check "CA certificates" test -s "$MNT/etc/ssl/certs/ca-certificates.crt"
 check "/tmp is writable by all" [ "$(stat -c %a "$MNT/tmp")" = 1777 ]
 
@@ -106,6 +108,32 @@ generate apps/broken-chart
 failed_quietly() { [ "$CODE" = 1 ] && [ -z "$OUT" ]; }
 check "broken chart: exit 1, nothing on stdout" failed_quietly
 check "broken chart: helm's message" has "$ERR" "broken on purpose"
+
+# The transparent setup in the image: the discovering plugin's command, and
+# the init container's install-shims, then the shims as the repo-server runs
+# them (their directory first on PATH, the real helm after it).
+in_image() { # workdir, then the command; output in $OUT, $ERR, $CODE
+  local dir="$1"; shift
+  set +e
+  "${B[@]}" run --isolation chroot --user 999:999 --workingdir "$dir" \
+    --env PATH=/tmp/custom-tools:/usr/local/bin --env PULLTHROUGH_REGISTRY="$REGISTRY" \
+    "$CTR" -- "$@" </dev/null >"$STORE/out" 2>"$STORE/err"
+  CODE=$?
+  set -e
+  OUT="$(cat "$STORE/out")"
+  ERR="$(cat "$STORE/err")"
+}
+in_image /tmp/_cmp_server/repo/apps/plain pullthrough discover
+check "discover: a plain directory matches" [ "$CODE" = 0 ] && check "discover: it says so" [ -n "$OUT" ]
+in_image /tmp/_cmp_server/repo/apps/kustomize pullthrough discover
+check "discover: a kustomization does not match" [ "$CODE" = 0 ] && check "discover: silent" [ -z "$OUT" ]
+in_image /tmp pullthrough install-shims /tmp/custom-tools
+check "install-shims: exit 0" [ "$CODE" = 0 ]
+in_image /tmp/_cmp_server/repo/apps/glob-chart helm template shop . --namespace shop
+check "helm shim: exit 0" [ "$CODE" = 0 ]
+check "helm shim: the image's helm rendered, images rewritten" has "$OUT" "$REGISTRY/docker-hub/"
+in_image /tmp helm version --short
+check "helm shim: helm version passes through" has "$OUT" "v"
 
 # The manifest list: one image per platform.
 platforms="$("${B[@]}" manifest inspect "$NAME" | python3 -c '
