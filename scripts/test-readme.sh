@@ -61,8 +61,10 @@ if grep -Eq "^ +image: [\"']?(docker\.io/|nginx|busybox|alpine|bitnami/)" "$WORK
 fi
 
 run_block argocd "$ROOT/.tools/bin/helm3"
-grep -q "name: pullthrough" "$WORK/argocd.out" || fail "the argo-cd chart has no pullthrough sidecar"
+grep -q "name: pullthrough-directory" "$WORK/argocd.out" || fail "the argo-cd chart has no discovering pullthrough sidecar"
 grep -q "/var/run/argocd/argocd-cmp-server" "$WORK/argocd.out" || fail "the sidecar does not run argocd-cmp-server"
+grep -q "install-shims" "$WORK/argocd.out" || fail "the argo-cd chart has no init container installing the shims"
+grep -q "value: /custom-tools:" "$WORK/argocd.out" || fail "the repo-server's PATH does not start with the shims"
 
 echo "test-readme: cargo package" >&2
 cargo package --locked --allow-dirty --quiet >"$WORK/package.log" 2>&1 \

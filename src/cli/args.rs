@@ -15,14 +15,17 @@ Exit codes:
   0  success, including nothing to rewrite and a closed stdout (`| head`)
   1  the input could not be processed: invalid YAML, invalid UTF-8, unreadable file;
      generate: a renderer failed, timed out or was stopped by SIGTERM, or nothing rendered
-  2  usage or configuration error: bad flag, missing registry, invalid prefix, rule or rules file
+  2  usage or configuration error: bad flag, missing registry, invalid prefix, rule or rules file;
+     as helm or kustomize: no real tool found, the shim would run itself, a render into files
   3  --check found images that would be rewritten
 
 Settings precedence: flags, then environment variables, then a KRM functionConfig or the kustomize
 plugin's config, then --rules-from, then --config, then defaults.
 
 Hosts: a ResourceList on stdin (kustomize, kpt) is answered as a KRM function; run as
-.../PullThrough CONFIG it is kustomize's legacy exec plugin.";
+.../PullThrough CONFIG it is kustomize's legacy exec plugin; run as helm or kustomize
+(install-shims) it runs the real tool, rewriting `helm template` and `kustomize build` output
+with the settings of the environment, and otherwise exits as the real tool does.";
 
 /// What `generate` reads besides its flags: argocd-cmp-server passes none of
 /// the filter's flags, so the settings come from the environment.

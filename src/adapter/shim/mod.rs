@@ -12,7 +12,10 @@
 //! 2. **Inside another shim's render, pass through.** `kustomize build
 //!    --enable-helm` runs `helm template` itself, and kustomize's `images:`
 //!    transformer must see the chart's own image names: only the outermost
-//!    tool's output is rewritten ([`RENDERING`]).
+//!    tool's output is rewritten. A shim's render sets [`RENDERING`] for
+//!    all it runs; the binary also looks for its supervisor among the
+//!    process's ancestors, for a tool that runs helm with an environment of
+//!    its own making.
 //! 3. **Only a render is rewritten**: `helm template` (Helm 3 and 4) and
 //!    `kustomize build`, found as the first word that is not a global flag
 //!    or its value. Every other command (`helm dependency build`, `pull`,
