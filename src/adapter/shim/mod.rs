@@ -163,8 +163,8 @@ pub fn action(tool: Tool, args: &[OsString], nested: bool) -> Action {
             return Action::PassThrough;
         }
         let name = arg.split_once('=').map_or(arg, |(name, _)| name);
-        if refuse.is_none() && is_output_flag(tool, name, arg) {
-            refuse = Some(name.to_string());
+        if refuse.is_none() {
+            refuse = output_flag(tool, name, arg);
         }
     }
     match refuse {
@@ -173,12 +173,15 @@ pub fn action(tool: Tool, args: &[OsString], nested: bool) -> Action {
     }
 }
 
-/// Whether `arg` (whose name before any `=` is `name`) sends the render to
-/// files: `--output-dir`, `-o`, `-oDIR`, `--output`.
-fn is_output_flag(tool: Tool, name: &str, arg: &str) -> bool {
-    tool.output_flags().iter().any(|flag| {
-        name == *flag || (flag.len() == 2 && arg.starts_with(flag) && !arg.starts_with("--"))
-    })
+/// The flag, if `arg` (whose name before any `=` is `name`) sends the
+/// render to files: `--output-dir`, `-o`, `-oDIR`, `--output`.
+fn output_flag(tool: Tool, name: &str, arg: &str) -> Option<String> {
+    tool.output_flags()
+        .iter()
+        .find(|flag| {
+            name == **flag || (flag.len() == 2 && arg.starts_with(**flag) && !arg.starts_with("--"))
+        })
+        .map(|flag| flag.to_string())
 }
 
 /// The index of the subcommand: the first word that is neither a flag nor
