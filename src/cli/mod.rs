@@ -25,7 +25,6 @@ mod threads;
 use std::fmt;
 use std::process::ExitCode;
 
-use clap::Parser;
 use pullthrough::adapter::argocd::{ParamError, render};
 use pullthrough::adapter::{self, kustomize};
 use pullthrough::settings::{self, ErrorKind};
@@ -200,7 +199,7 @@ static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 pub fn main() -> ExitCode {
     let (argv, plugin_config) = kustomize::legacy_plugin(std::env::args_os().collect());
-    let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| {
+    let cli = Cli::read(argv).unwrap_or_else(|e| {
         if !e.use_stderr() {
             // --help, --version: stdout, exit 0.
             e.exit()
