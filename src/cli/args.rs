@@ -4,9 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use std::ffi::OsString;
-
-use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args as ClapArgs, Parser, Subcommand};
 use pullthrough::settings::{self, RuleList, Settings, Sources};
 
 pub use super::threads::{ThreadCount, ThreadsArg};
@@ -80,16 +78,6 @@ pub enum Command {
 }
 
 impl Cli {
-    /// The command line `argv`. A variable that is set but blank counts as
-    /// unset, as the README says, for every flag that reads one: clap would
-    /// take `PULLTHROUGH_REPORT=` for the file `""` (a usage error) and
-    /// `PULLTHROUGH_TIMEOUT=` for a bad duration. Pod specs and charts' env
-    /// blocks often hold empty values.
-    pub fn read(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, clap::Error> {
-        let matches = blank_env_unset(Cli::command()).try_get_matches_from(argv)?;
-        Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))
-    }
-
     /// Where messages and the report go, whichever the command.
     pub fn output(&self) -> &OutputArgs {
         match &self.command {
@@ -99,21 +87,6 @@ impl Cli {
             Some(Command::Completions { .. } | Command::Man) => &NO_OUTPUT,
         }
     }
-}
-
-/// `cmd` and its subcommands with no environment variable for an argument
-/// whose variable is blank, so clap reads the argument as unset. Clap has
-/// no setting for this: it takes whatever value a variable has, read from
-/// the process environment as each argument is defined.
-fn blank_env_unset(cmd: clap::Command) -> clap::Command {
-    cmd.mut_args(|arg| {
-        let blank = arg
-            .get_env()
-            .and_then(std::env::var_os)
-            .is_some_and(|v| v.to_str().is_some_and(|v| v.trim().is_empty()));
-        if blank { arg.env(None) } else { arg }
-    })
-    .mut_subcommands(blank_env_unset)
 }
 
 /// What every command that reads manifests takes: the files, the

@@ -10,6 +10,7 @@
 //! | [`generate`] | `pullthrough generate`, for Argo CD                  |
 //! | [`meta`]     | completions, the man page, the subcommands' names    |
 //! | [`output`]   | stdout, warnings, the report and the log file        |
+//! | [`parse`]    | `argv` and the environment read; blank is unset      |
 //! | [`stdin`]    | stdin, whole, in as few reads as the kernel allows  |
 //! | [`threads`]  | `--threads`: how many threads a rewrite may use      |
 
@@ -19,6 +20,7 @@ mod generate;
 mod krm;
 mod meta;
 mod output;
+mod parse;
 mod stdin;
 mod threads;
 
@@ -30,7 +32,7 @@ use pullthrough::adapter::{self, kustomize};
 use pullthrough::settings::{self, ErrorKind};
 use pullthrough::yaml;
 
-use args::{Cli, Command};
+use args::Command;
 
 /// The exit-code table. Clap exits with 2 on its own usage errors, which
 /// matches `Usage`.
@@ -199,7 +201,7 @@ static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 pub fn main() -> ExitCode {
     let (argv, plugin_config) = kustomize::legacy_plugin(std::env::args_os().collect());
-    let cli = Cli::read(argv).unwrap_or_else(|e| {
+    let cli = parse::parse(argv).unwrap_or_else(|e| {
         if !e.use_stderr() {
             // --help, --version: stdout, exit 0.
             e.exit()
