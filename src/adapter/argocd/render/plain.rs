@@ -28,8 +28,9 @@ use walkdir::WalkDir;
 use super::manifest::{self, Verdict};
 use super::{Error, Part, inside};
 
-/// `directory.*` as plugin parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `directory.*` as plugin parameters; the defaults are Argo CD's (no
+/// subdirectories, no include or exclude).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DirectoryOptions {
     /// `directory-recurse`: read subdirectories too.
     pub recurse: bool,
@@ -37,16 +38,6 @@ pub struct DirectoryOptions {
     pub include: String,
     /// `directory-exclude`: no file whose path matches.
     pub exclude: String,
-}
-
-impl Default for DirectoryOptions {
-    fn default() -> Self {
-        DirectoryOptions {
-            recurse: false,
-            include: String::new(),
-            exclude: String::new(),
-        }
-    }
 }
 
 /// The names Argo CD's directory source reads (`manifestFile`); case
