@@ -36,6 +36,23 @@ const NOT_PULLED: &[&str] = &[
     "cache",
 ];
 
+/// The Operator Lifecycle Manager's prefix: every `RELATED_IMAGE_<NAME>`
+/// variable holds an image the operator pulls, whatever `<NAME>` says
+/// (`RELATED_IMAGE_CACHE: redis:7.4.1-alpine`, `RELATED_IMAGE_REGISTRY_UI`):
+/// operator-sdk's `generate bundle --use-image-digests` lists each one in
+/// the ClusterServiceVersion's `spec.relatedImages`, the images a
+/// disconnected cluster must mirror.
+const RELATED_IMAGE: &str = "RELATED_IMAGE_";
+
+/// The variable is one of OLM's related images: `RELATED_IMAGE_` (any
+/// case) and a name after it.
+fn is_related_image(name: &str) -> bool {
+    name.len() > RELATED_IMAGE.len()
+        && name
+            .get(..RELATED_IMAGE.len())
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(RELATED_IMAGE))
+}
+
 /// `name`, cut into words at `separator`, has a word of [`NOT_PULLED`].
 fn names_no_pull(name: &str, separator: char) -> bool {
     name.split(separator)
@@ -63,7 +80,9 @@ pub fn images(doc: &Document, container: NodeId, path: &FieldPath) -> Vec<Found>
             let is_image = name
                 .split('_')
                 .any(|word| word.eq_ignore_ascii_case("image"));
-            if !is_image || names_no_pull(name, '_') {
+            // The skip words never apply under OLM's prefix: its images
+            // are pulled, whatever their names.
+            if !is_image || (!is_related_image(name) && names_no_pull(name, '_')) {
                 continue;
             }
             for value in doc.get(entry, "value") {
@@ -213,5 +232,35 @@ mod tests {
         let found = images(&doc, doc.root.unwrap(), &FieldPath::default());
         let paths: Vec<String> = found.iter().map(|f| f.path.to_string()).collect();
         assert_eq!(paths, ["env[3].value"]);
+    }
+
+    /// Found in issue 19 (item 1): the skip words for push targets left
+    /// OLM's `RELATED_IMAGE_CACHE: redis:7.4.1-alpine`,
+    /// `RELATED_IMAGE_REGISTRY_UI` and `RELATED_IMAGE_PUSHGATEWAY` as
+    /// written, Docker Hub pulls that bypassed the cache.
+    #[test]
+    fn related_images_are_pulled_whatever_their_names() {
+        let text = "env:\n\
+                    - {name: RELATED_IMAGE_CACHE, value: 'redis:7.4.1-alpine'}\n\
+                    - {name: RELATED_IMAGE_REGISTRY_UI, value: 'joxit/docker-registry-ui:2.5.7'}\n\
+                    - {name: RELATED_IMAGE_PUSHGATEWAY, value: 'prom/pushgateway:v1.10.0'}\n\
+                    - {name: related_image_build_output, value: 'example/out:1'}\n\
+                    - {name: PUSH_IMAGE, value: 'example/app:1'}\n\
+                    - {name: IMAGE_REGISTRY, value: 'myregistry:5000'}\n\
+                    - {name: RELATED_IMAGE_REGISTRY, value: 'docker.io'}\n\
+                    - {name: RELATED_IMAGE_PULL_POLICY, value: IfNotPresent}\n\
+                    - {name: XRELATED_IMAGE_CACHE, value: 'example/cache:1'}\n";
+        let doc = crate::yaml::parse(text).unwrap().remove(0);
+        let found = images(&doc, doc.root.unwrap(), &FieldPath::default());
+        let paths: Vec<String> = found.iter().map(|f| f.path.to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "env[0].value",
+                "env[1].value",
+                "env[2].value",
+                "env[3].value"
+            ]
+        );
     }
 }

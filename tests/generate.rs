@@ -430,7 +430,11 @@ fn kustomization_with_standalone_kustomize_and_with_kubectl() {
 
 #[test]
 fn plain_directory() {
-    let out = generate(&Sidecar::new(true), &App::new("apps/plain"));
+    let app = App {
+        parameters: json!([{"name": "directory-recurse", "string": "true"}]),
+        ..App::new("apps/plain")
+    };
+    let out = generate(&Sidecar::new(true), &app);
     // Path order; .hidden/ skipped; the in-repository symlink followed.
     assert_eq!(
         out.names(),
@@ -539,10 +543,16 @@ fn directory_recurse_include_and_exclude() {
         names
     };
     let string = |name: &str, value: &str| json!({"name": name, "string": value});
-    // The plugin's default reads subdirectories; `mirror`, a symlinked
-    // directory, is not followed (nor by Argo CD).
+    // Argo CD's default, and the plugin's: the app's own directory.
+    assert_eq!(with(Value::Null), ["ConfigMap/config", "Deployment/web"]);
     assert_eq!(
-        with(Value::Null),
+        with(json!([string("directory-recurse", "false")])),
+        ["ConfigMap/config", "Deployment/web"]
+    );
+    // Subdirectories too; `mirror`, a symlinked directory, is not followed
+    // (nor by Argo CD).
+    assert_eq!(
+        with(json!([string("directory-recurse", "true")])),
         [
             "ConfigMap/config",
             "CronJob/report",
@@ -551,21 +561,18 @@ fn directory_recurse_include_and_exclude() {
             "Service/web-use2"
         ]
     );
-    // Argo CD's default.
-    assert_eq!(
-        with(json!([string("directory-recurse", "false")])),
-        ["ConfigMap/config", "Deployment/web"]
-    );
+    let recurse = string("directory-recurse", "true");
     // Argo CD's documented include: `*` crosses directories.
     assert_eq!(
-        with(json!([string(
-            "directory-include",
-            "{config.json,env-use2/*}"
-        )])),
+        with(json!([
+            recurse,
+            string("directory-include", "{config.json,env-use2/*}")
+        ])),
         ["ConfigMap/config", "Job/migrate-use2", "Service/web-use2"]
     );
     assert_eq!(
         with(json!([
+            recurse,
             string("directory-include", "*.yaml"),
             string("directory-exclude", "env-use2/deep/*"),
         ])),
@@ -573,7 +580,7 @@ fn directory_recurse_include_and_exclude() {
     );
     // As Argo CD's own test (TestFindManifests_Include): `**/` needs a `/`.
     assert_eq!(
-        with(json!([string("directory-include", "**/*.yaml")])),
+        with(json!([recurse, string("directory-include", "**/*.yaml")])),
         ["CronJob/report", "Job/migrate-use2", "Service/web-use2"]
     );
     // Include applies to file paths, with recurse off too.
@@ -592,6 +599,51 @@ fn directory_recurse_include_and_exclude() {
         2,
         "plugin parameter \"directory-exclude\": invalid glob \"{a,b\"",
     );
+}
+
+/// Found in issue 19 (item 3): `directory-recurse` defaulted to true while
+/// Argo CD's `directory.recurse` defaults to false, so an app whose
+/// manifests include a subdirectory rendered more objects under the plugin
+/// than under Argo CD; and a discovered app carries no parameters, so the
+/// default is all it gets. Now no parameters, none set and the default
+/// plugin.yaml announces all read the app's own directory, as Argo CD does.
+#[test]
+fn a_plain_directory_is_read_as_argo_cd_reads_it_by_default() {
+    let sidecar = Sidecar::new(true);
+    // Argo CD's directory source with recurse unset: the top-level files
+    // only, in path order (findManifests in reposerver/repository).
+    let argo_cd = ["ConfigMap/config", "Deployment/web"];
+    let plugin = fs::read_to_string(root().join("plugin.yaml")).unwrap();
+    let plugin = yaml::to_json(&yaml::parse(&plugin).unwrap()[0]);
+    let announced: Vec<Value> = plugin["spec"]["parameters"]["static"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["string"].is_string())
+        .map(|p| json!({"name": p["name"], "string": p["string"]}))
+        .collect();
+    let recurse = announced
+        .iter()
+        .find(|p| p["name"] == "directory-recurse")
+        .expect("plugin.yaml announces directory-recurse");
+    assert_eq!(recurse["string"], "false");
+    // What plugin.yaml announces is what generate does with no parameters.
+    let defaults = serde_json::to_string(&announced).unwrap();
+    assert_eq!(
+        pullthrough::adapter::argocd::Parameters::from_json(&defaults).unwrap(),
+        pullthrough::adapter::argocd::Parameters::default()
+    );
+    for parameters in [Value::Null, json!([]), Value::Array(announced)] {
+        let app = App {
+            parameters: parameters.clone(),
+            ..App::new("apps/directory")
+        };
+        assert_eq!(
+            generate(&sidecar, &app).names(),
+            argo_cd,
+            "parameters {parameters}"
+        );
+    }
 }
 
 #[test]
@@ -643,7 +695,7 @@ fn a_directory_fails_where_argo_cd_fails() {
     let out = generate_with(&sidecar, &excluded, |repo| {
         fs::write(repo.join("apps/directory/guestbook.jsonnet"), "{}\n").unwrap();
     });
-    assert_eq!(out.names().len(), 5);
+    assert_eq!(out.names(), ["ConfigMap/config", "Deployment/web"]);
 }
 
 /// `data` of the glob chart's ConfigMap, for these parameters.
@@ -738,7 +790,10 @@ fn helm_parameters_and_values_files_get_the_build_environment() {
 #[test]
 fn enabled_false_passes_the_app_through() {
     let app = App {
-        parameters: json!([{"name": "enabled", "string": "false"}]),
+        parameters: json!([
+            {"name": "enabled", "string": "false"},
+            {"name": "directory-recurse", "string": "true"},
+        ]),
         ..App::new("apps/plain")
     };
     // No registry needed when nothing is rewritten.

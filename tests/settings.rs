@@ -352,3 +352,220 @@ fn digests_and_operator_images_from_every_source() {
         out.stderr
     );
 }
+
+/// The environment variables a help text names: every upper-case word with
+/// an `_` in it (`PULLTHROUGH_REPORT`, `AWS_REGION`, `ARGOCD_APP_NAME`). A
+/// word ending in `_*` (`ARGOCD_ENV_PULLTHROUGH_*`, "the same names as")
+/// stands for its prefix before each `PULLTHROUGH_` name the text lists.
+fn variables_in_help(help: &str) -> Vec<String> {
+    let words: Vec<&str> = help
+        .split(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '*'))
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_uppercase()) && w.contains('_'))
+        .collect();
+    let listed: Vec<&str> = words.iter().copied().filter(|w| !w.contains('*')).collect();
+    let mut names: Vec<String> = listed.iter().map(|w| w.to_string()).collect();
+    for prefix in words.iter().filter_map(|w| w.strip_suffix('*')) {
+        names.extend(
+            listed
+                .iter()
+                .filter_map(|w| w.strip_prefix("PULLTHROUGH_"))
+                .map(|name| format!("{prefix}{name}")),
+        );
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// One way to run the tool: the program (the binary, or the legacy
+/// plugin's link to it), its arguments, environment and stdin.
+struct Mode {
+    what: &'static str,
+    program: std::path::PathBuf,
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+    stdin: Vec<u8>,
+}
+
+impl Mode {
+    fn new(what: &'static str, args: &[&str], stdin: &str) -> Mode {
+        Mode {
+            what,
+            program: env!("CARGO_BIN_EXE_pullthrough").into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            env: Vec::new(),
+            stdin: stdin.as_bytes().to_vec(),
+        }
+    }
+
+    fn env(mut self, key: &'static str, value: &str) -> Mode {
+        self.env.push((key, value.to_string()));
+        self
+    }
+
+    /// Exit code, stdout and stderr, with `extra` set on top of the mode's
+    /// environment; nothing inherited that the tool reads.
+    fn run(&self, extra: Option<(&str, &str)>) -> (i32, String, String) {
+        let mut cmd = std::process::Command::new(&self.program);
+        cmd.args(&self.args);
+        for (key, _) in std::env::vars() {
+            if ["PULLTHROUGH_", "AWS_", "ARGOCD_", "KUBE_", "PARAM_"]
+                .iter()
+                .any(|p| key.starts_with(p))
+            {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd.envs(extra);
+        let out = run_cmd(cmd, &self.stdin);
+        (
+            out.code,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            out.stderr,
+        )
+    }
+}
+
+/// Found in issue 19 (item 2): `PULLTHROUGH_REPORT=`, `PULLTHROUGH_LOG=`,
+/// `PULLTHROUGH_CONFIG=` and `PULLTHROUGH_RULES_FROM=` were usage errors
+/// (exit 2; clap read each as the file `""`), though the README says an
+/// empty variable counts as unset, and pod specs and charts' env blocks
+/// often hold empty values. Every variable `--help` lists (the main
+/// command's, `images`' and `generate`'s), set empty, now gives exactly the
+/// run it gives unset: in the pipe, as a KRM function, as kustomize's legacy
+/// plugin, in `images` and in `generate`, with and without a registry.
+#[test]
+fn every_variable_help_lists_counts_as_unset_when_empty() {
+    let help = |args: &[&str]| {
+        let out = run(args, b"");
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        variables_in_help(&out.stdout())
+    };
+    let (main, images, generate) = (
+        help(&["--help"]),
+        help(&["images", "--help"]),
+        help(&["generate", "--help"]),
+    );
+    for (list, also) in [
+        (&main, &[][..]),
+        (&images, &[]),
+        (
+            &generate,
+            &[
+                "PULLTHROUGH_TIMEOUT",
+                "ARGOCD_ENV_PULLTHROUGH_REGISTRY",
+                "ARGOCD_APP_PARAMETERS",
+                "KUBE_VERSION",
+            ][..],
+        ),
+    ] {
+        for name in [
+            "PULLTHROUGH_REGISTRY",
+            "PULLTHROUGH_REPORT",
+            "PULLTHROUGH_LOG",
+            "PULLTHROUGH_CONFIG",
+            "PULLTHROUGH_RULES_FROM",
+            "PULLTHROUGH_THREADS",
+            "AWS_REGION",
+        ]
+        .iter()
+        .chain(also)
+        {
+            assert!(list.iter().any(|v| v == name), "{name} not in {list:?}");
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("PullThrough");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_pullthrough"), &plugin).unwrap();
+    let plugin_config = dir.path().join("config.yaml");
+    std::fs::write(
+        &plugin_config,
+        format!("apiVersion: pullthrough.dev/v1alpha1\nkind: PullThrough\nmetadata: {{name: c}}\nspec: {{registry: {REGISTRY}}}\n"),
+    )
+    .unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir(&app).unwrap();
+    std::fs::write(app.join("pod.yaml"), POD).unwrap();
+    let app = app.to_str().unwrap();
+    let resource_list = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {}\nfunctionConfig: {{apiVersion: v1, kind: ConfigMap, data: {{registry: {REGISTRY}}}}}\n",
+        POD.trim_end().replace('\n', "\n  ")
+    );
+    let legacy = Mode {
+        program: plugin.clone(),
+        args: vec![plugin_config.display().to_string()],
+        ..Mode::new("the legacy kustomize plugin", &[], POD)
+    };
+    let runs = [
+        (
+            &main,
+            vec![
+                Mode::new("the pipe without a registry", &[], POD),
+                Mode::new("the pipe", &["--registry", REGISTRY], POD),
+                Mode::new("the pipe, registry from the environment", &[], POD)
+                    .env("PULLTHROUGH_REGISTRY", REGISTRY),
+                Mode::new(
+                    "the pipe, an account without a region",
+                    &["--account-id", "123456789012"],
+                    POD,
+                ),
+                Mode::new("a KRM function", &[], &resource_list),
+                legacy,
+            ],
+        ),
+        (
+            &images,
+            vec![
+                Mode::new("images without a registry", &["images"], POD),
+                Mode::new("images", &["images", "--registry", REGISTRY], POD),
+                Mode::new("images, registry from the environment", &["images"], POD)
+                    .env("PULLTHROUGH_REGISTRY", REGISTRY),
+            ],
+        ),
+        (
+            &generate,
+            vec![
+                Mode::new("generate without a registry", &["generate", app], ""),
+                Mode::new("generate", &["generate", app], "").env("PULLTHROUGH_REGISTRY", REGISTRY),
+                Mode::new("generate, the app's registry", &["generate", app], "")
+                    .env("ARGOCD_ENV_PULLTHROUGH_REGISTRY", REGISTRY),
+                Mode::new(
+                    "generate, an account without a region",
+                    &["generate", app],
+                    "",
+                )
+                .env("PULLTHROUGH_ACCOUNT_ID", "123456789012"),
+            ],
+        ),
+    ];
+    let cache = format!("{REGISTRY}/docker-hub/library/nginx");
+    for (variables, modes) in &runs {
+        for mode in modes {
+            let unset = mode.run(None);
+            // Each mode does what it says, so the comparison means something.
+            match unset.0 {
+                0 => assert!(unset.1.contains(&cache), "{}: {}", mode.what, unset.1),
+                2 => assert!(
+                    unset.2.contains("no cache registry") || unset.2.contains("region"),
+                    "{}: {}",
+                    mode.what,
+                    unset.2
+                ),
+                code => panic!("{}: exit {code}: {}", mode.what, unset.2),
+            }
+            for var in variables.iter() {
+                if mode.env.iter().any(|(k, _)| k == var) {
+                    continue;
+                }
+                assert_eq!(
+                    mode.run(Some((var, ""))),
+                    unset,
+                    "{}: {var}= is not the run with {var} unset",
+                    mode.what
+                );
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@
 //! | [`shim`]     | pullthrough as `helm` or `kustomize`, for Argo CD    |
 //! | [`tools`]    | `install-shims` and `discover`, for Argo CD          |
 //! | [`output`]   | stdout, warnings, the report and the log file        |
+//! | [`parse`]    | `argv` and the environment read; blank is unset      |
 //! | [`stdin`]    | stdin, whole, in as few reads as the kernel allows  |
 //! | [`threads`]  | `--threads`: how many threads a rewrite may use      |
 
@@ -21,6 +22,7 @@ mod generate;
 mod krm;
 mod meta;
 mod output;
+mod parse;
 mod shim;
 mod stdin;
 mod threads;
@@ -29,14 +31,13 @@ mod tools;
 use std::fmt;
 use std::process::ExitCode;
 
-use clap::Parser;
 use pullthrough::adapter::argocd::{ParamError, render};
 use pullthrough::adapter::shim::Tool;
 use pullthrough::adapter::{self, kustomize};
 use pullthrough::settings::{self, ErrorKind};
 use pullthrough::yaml;
 
-use args::{Cli, Command};
+use args::Command;
 
 /// The exit-code table. Clap exits with 2 on its own usage errors, which
 /// matches `Usage`.
@@ -231,7 +232,7 @@ pub fn main() -> ExitCode {
         return shim::main(tool, argv);
     }
     let (argv, plugin_config) = kustomize::legacy_plugin(argv);
-    let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| {
+    let cli = parse::parse(argv).unwrap_or_else(|e| {
         if !e.use_stderr() {
             // --help, --version: stdout, exit 0.
             e.exit()

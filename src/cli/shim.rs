@@ -29,14 +29,12 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, ExitStatus, Stdio};
 
-use clap::Parser;
 use pullthrough::adapter::shim::find::{self, FileId};
 use pullthrough::adapter::shim::{self, Action, Tool};
 use pullthrough::settings::Settings;
 use rustix::process::{Pid, Signal};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
-use super::args::Cli;
 use super::output::{self, Done, finish, write_stdout, write_stdout_pieces};
 use super::{Exit, Failure, Host, env};
 
@@ -143,7 +141,7 @@ fn render(
     let host = Host::Shim(tool);
     // The pipe's settings, from the environment alone: clap reads the
     // variables that stand for the flags.
-    let cli = Cli::try_parse_from(["pullthrough"]).map_err(|e| {
+    let cli = super::parse::parse([OsString::from("pullthrough")]).map_err(|e| {
         let text = e.render().to_string();
         Failure::Usage(text.trim_start_matches("error: ").trim_end().to_string())
     })?;

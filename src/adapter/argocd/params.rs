@@ -40,7 +40,7 @@ pub struct Parameters {
     /// `ignore-missing-values-files`: leave out values files that do not
     /// exist and globs that match nothing (default `"false"`).
     pub ignore_missing_values_files: bool,
-    /// `directory-recurse` (default `"true"`; Argo CD's is false),
+    /// `directory-recurse` (default `"false"`, as Argo CD's),
     /// `directory-include`, `directory-exclude` (globs; default none).
     pub directory: DirectoryOptions,
 }
@@ -162,7 +162,7 @@ impl Parameters {
                         .collect();
                 }
                 "ignore-missing-values-files" => out.ignore_missing_values_files = flag(false)?,
-                "directory-recurse" => out.directory.recurse = flag(true)?,
+                "directory-recurse" => out.directory.recurse = flag(false)?,
                 "directory-include" => out.directory.include = glob()?,
                 "directory-exclude" => out.directory.exclude = glob()?,
                 _ => return Err(fail(&p.name, ParamErrorKind::Unknown)),
@@ -229,7 +229,7 @@ mod tests {
             ["envs/*.yaml", "envs/$ARGOCD_APP_NAME.yaml"]
         );
         let empty = Parameters::from_json(r#"[{"name":"directory-recurse","string":""}]"#);
-        assert!(empty.unwrap().directory.recurse);
+        assert!(!empty.unwrap().directory.recurse);
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //!   (each directory in name order, as Go's `filepath.Walk`), each passed on
 //!   as its own stream, byte for byte, if it is a manifest ([`manifest`]);
 //!   a file that is not is named on stderr.
-//! - Subdirectories only with `recurse`. The plugin's default is `true`
-//!   (what it always did); Argo CD's is `false`.
+//! - Subdirectories only with `recurse`, `false` by default as in Argo CD:
+//!   a discovered app carries no parameters, so the default is all it gets.
 //! - `exclude`, then `include`: globs on the file's path relative to the
 //!   app ([`super::glob`]); empty is no filter, as in Argo CD.
 //! - Hidden files and directories are skipped, `.argocd-source.yaml` and
@@ -28,8 +28,9 @@ use walkdir::WalkDir;
 use super::manifest::{self, Verdict};
 use super::{Error, Part, inside};
 
-/// `directory.*` as plugin parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `directory.*` as plugin parameters; the defaults are Argo CD's (no
+/// subdirectories, no include or exclude).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DirectoryOptions {
     /// `directory-recurse`: read subdirectories too.
     pub recurse: bool,
@@ -37,16 +38,6 @@ pub struct DirectoryOptions {
     pub include: String,
     /// `directory-exclude`: no file whose path matches.
     pub exclude: String,
-}
-
-impl Default for DirectoryOptions {
-    fn default() -> Self {
-        DirectoryOptions {
-            recurse: true,
-            include: String::new(),
-            exclude: String::new(),
-        }
-    }
 }
 
 /// The names Argo CD's directory source reads (`manifestFile`); case
@@ -212,6 +203,14 @@ mod tests {
 
     const OBJECT: &str = "kind: ConfigMap\n";
 
+    /// `directory-recurse: "true"`.
+    fn recurse() -> DirectoryOptions {
+        DirectoryOptions {
+            recurse: true,
+            ..DirectoryOptions::default()
+        }
+    }
+
     #[test]
     fn path_order_extensions_and_hidden_files() {
         let t = tree(&[
@@ -227,7 +226,7 @@ mod tests {
             ("k.YAML", OBJECT),
             (".yaml", OBJECT),
         ]);
-        let (names, notes) = read(t.path(), &DirectoryOptions::default());
+        let (names, notes) = read(t.path(), &recurse());
         // Each directory in name order: `sub` before `sub.yaml`.
         assert_eq!(
             names,
@@ -317,7 +316,7 @@ mod tests {
         std::os::unix::fs::symlink("real", app.join("linked-dir")).unwrap();
         std::os::unix::fs::symlink("gone.yaml", app.join("dangling.yaml")).unwrap();
         let mut notes = String::new();
-        let parts = files(&app, &repo, &DirectoryOptions::default(), &mut notes).unwrap();
+        let parts = files(&app, &repo, &recurse(), &mut notes).unwrap();
         // The directory symlinks are not followed: real/in.yaml once.
         assert_eq!(names(&parts), ["link.yaml", "real/in.yaml"]);
         assert_eq!(parts[0].bytes, b"kind: A\n");
