@@ -796,7 +796,7 @@ fn all_gone(pids: &[String]) {
 fn no_process_outlives_a_killed_shim() {
     let sandbox = Sandbox::new(Real::Helm3, Install::Copy);
     // kustomize build --enable-helm, killed while its helm runs: the shim,
-    // the supervisor, kustomize, the inner helm (a fake that sleeps) and its
+    // its watchdog, kustomize, the inner helm (a fake that sleeps) and its
     // child must all go.
     let fake = sandbox.at("fake");
     fs::create_dir(&fake).unwrap();

@@ -223,10 +223,10 @@ static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 pub fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Who we are is argv[0]'s file name: a shim for Argo CD's tools, the
-    // shim's supervisor, kustomize's legacy plugin, or pullthrough.
+    // shim's watchdog, kustomize's legacy plugin, or pullthrough.
     let name = argv.first().map(std::path::Path::new);
-    if name.and_then(|n| n.file_name()) == Some(std::ffi::OsStr::new(shim::SUPERVISOR)) {
-        return shim::supervise(argv);
+    if name.and_then(|n| n.file_name()) == Some(std::ffi::OsStr::new(shim::WATCHDOG)) {
+        return shim::watchdog(argv);
     }
     if let Some(tool) = name.and_then(|n| Tool::from_argv0(n.as_os_str())) {
         return shim::main(tool, argv);

@@ -5,23 +5,24 @@
 //!   arguments, stdin, environment, directory, stdout, stderr, exit status
 //!   and signals are its own.
 //! - **Render**: the settings are read first (a bad one fails before the
-//!   tool runs). The real tool then runs under a supervisor, a second
-//!   pullthrough process ([`SUPERVISOR`]), with stdin and stderr inherited
-//!   and stdout captured. On success the stdout is rewritten as the pipe
-//!   rewrites it; on failure it is written as it came, with the tool's exit
-//!   code (or signal).
+//!   tool runs). The real tool then runs as the shim's child, in a process
+//!   group of its own, with stdin and stderr inherited and stdout captured.
+//!   On success the stdout is rewritten as the pipe rewrites it; on failure
+//!   it is written as it came, with the tool's exit code (or signal).
 //!
-//! **Why a supervisor.** On its deadline Argo CD kills the process it
-//! started with SIGKILL (util/exec: `TimeoutBehavior{SIGKILL}`), and the
-//! shim cannot act on that. The supervisor asks the kernel for SIGTERM when
-//! the shim dies (`PR_SET_PDEATHSIG`), and puts the real tool in a process
-//! group of its own, so that on the shim's death it kills the whole group:
-//! the real tool and whatever it started (kustomize's `helm template`, exec
-//! functions, helm's plugins). Without `unsafe` (forbidden here), a child
-//! can only set that signal for itself, hence the second process rather
-//! than a hook between fork and exec. SIGTERM, SIGINT, SIGHUP and SIGQUIT
-//! sent to the shim are forwarded to the supervisor, which forwards them to
-//! the group.
+//! **Why a watchdog.** On its deadline Argo CD kills the process it started
+//! with SIGKILL (util/exec: `TimeoutBehavior{SIGKILL}`), and the shim cannot
+//! act on that. Beside the tool, the shim starts a watchdog, a second
+//! pullthrough process ([`WATCHDOG`]) that asks the kernel for SIGTERM when
+//! the shim dies (`PR_SET_PDEATHSIG`) and then kills the tool's whole
+//! process group: the real tool and whatever it started (kustomize's `helm
+//! template`, exec functions, helm's plugins). Without `unsafe` (forbidden
+//! here) a process can set that signal only for itself, hence a process of
+//! its own; it starts beside the tool, not before it, so its start is off
+//! the render's path. Once the tool has exited (seen without reaping it,
+//! so its process group cannot be reused meanwhile) the shim ends the
+//! watchdog. SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to the shim are
+//! forwarded to the tool's group.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{IsTerminal, Read};
@@ -38,11 +39,8 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use super::output::{self, Done, finish, write_stdout, write_stdout_pieces};
 use super::{Exit, Failure, Host, env};
 
-/// `argv[0]` of the supervisor process: `SUPERVISOR REAL ARGV0 ARGS…`.
-pub const SUPERVISOR: &str = "pullthrough-shim-supervisor";
-
-/// The shim's pid, for the supervisor to tell that it is gone.
-const PARENT: &str = "PULLTHROUGH_SHIM_PARENT";
+/// `argv[0]` of the watchdog process: `WATCHDOG SHIM_PID GROUP`.
+pub const WATCHDOG: &str = "pullthrough-shim-watchdog";
 
 /// The signals passed on to the real tool.
 const FORWARDED: [i32; 4] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT];
@@ -114,7 +112,7 @@ fn run(tool: Tool, argv: &[OsString]) -> Result<ExitCode, Failure> {
             })
         })?
         .encode();
-    let nested = env(shim::RENDERING).is_some_and(|v| !v.is_empty()) || under_supervisor();
+    let nested = env(shim::RENDERING).is_some_and(|v| !v.is_empty()) || under_a_shim(me);
     match shim::action(tool, args, nested) {
         Action::PassThrough => {
             // Only returns on failure.
@@ -130,7 +128,7 @@ fn run(tool: Tool, argv: &[OsString]) -> Result<ExitCode, Failure> {
     }
 }
 
-/// A render: the settings, the real tool under the supervisor, the rewrite.
+/// A render: the settings, the real tool watched, the rewrite.
 fn render(
     tool: Tool,
     real: &Path,
@@ -158,7 +156,7 @@ fn render(
         .map_err(|e| Failure::Settings(e, host))?;
 
     let what = format!("{tool} {}", tool.render_command());
-    let (status, stdout) = supervised(real, running, &what, argv0, args)?;
+    let (status, stdout) = watched(real, running, &what, argv0, args)?;
     if !status.success() {
         // The tool's own failure, as it was.
         write_stdout(&stdout)?;
@@ -179,42 +177,88 @@ fn render(
     write_stdout_pieces(&output::pieces(&done)).map(Into::into)
 }
 
-/// Runs the real tool under the supervisor; its exit status and stdout.
-fn supervised(
+/// Runs the real tool, watched; its exit status and stdout.
+fn watched(
     real: &Path,
     running: &str,
     what: &str,
     argv0: &OsStr,
     args: &[OsString],
 ) -> Result<(ExitStatus, Vec<u8>), Failure> {
-    let mut child = Command::new(SELF_EXE)
-        .arg0(SUPERVISOR)
-        .arg(real)
-        .arg(argv0)
+    // Registered before the tool starts, so none is lost.
+    let mut signals =
+        signal_hook::iterator::Signals::new(FORWARDED).map_err(Failure::io("handling signals"))?;
+    // A process group of its own, so that the tool and all it starts can be
+    // killed together; not with a terminal on stdin, where only the
+    // foreground group may read it (`helm template -f -` by hand).
+    let own_group = !std::io::stdin().is_terminal();
+    let mut command = Command::new(real);
+    command
+        .arg0(argv0)
         .args(args)
         .env(shim::RUNNING, running)
         .env(shim::RENDERING, what)
-        .env(PARENT, std::process::id().to_string())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(Failure::io(format!("starting {what}")))?;
+        .stdout(Stdio::piped());
+    if own_group {
+        command.process_group(0);
+    }
+    let mut child = command.spawn().map_err(|error| {
+        Failure::Shim(Error::Start {
+            path: real.to_path_buf(),
+            error,
+        })
+    })?;
     let pid = Pid::from_child(&child);
-    let mut signals =
-        signal_hook::iterator::Signals::new(FORWARDED).map_err(Failure::io("handling signals"))?;
+    let kill = move |signal: Signal| {
+        let _ = match own_group {
+            true => rustix::process::kill_process_group(pid, signal),
+            false => rustix::process::kill_process(pid, signal),
+        };
+    };
+    let watchdog = match own_group {
+        true => Command::new(SELF_EXE)
+            .arg0(WATCHDOG)
+            .arg(std::process::id().to_string())
+            .arg(pid.as_raw_nonzero().to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .map(Some),
+        false => Ok(None),
+    };
+    let mut watchdog = match watchdog {
+        Ok(w) => w,
+        Err(e) => {
+            kill(Signal::KILL);
+            let _ = child.wait();
+            return Err(Failure::io(format!("starting {what}'s watchdog"))(e));
+        }
+    };
     let handle = signals.handle();
     let forward = std::thread::spawn(move || {
         for signal in signals.forever() {
             if let Some(signal) = Signal::from_named_raw(signal) {
-                let _ = rustix::process::kill_process(pid, signal);
+                kill(signal);
             }
         }
     });
+    let mut pipe = child.stdout.take().expect("piped stdout");
+    // A render is read whole: a larger pipe takes it in fewer rounds
+    // between the tool and us (Linux's default holds 64 KiB; the limit for
+    // an unprivileged process is 1 MiB).
+    let _ = rustix::pipe::fcntl_setpipe_size(&pipe, 1 << 20);
     let mut stdout = Vec::new();
-    let read = child
-        .stdout
-        .take()
-        .expect("piped stdout")
-        .read_to_end(&mut stdout);
+    let read = pipe.read_to_end(&mut stdout);
+    // Exited, and not reaped: its pid, and so its group, stay taken until
+    // the watchdog is gone.
+    while let Err(rustix::io::Errno::INTR) = rustix::process::waitid(
+        rustix::process::WaitId::Pid(pid),
+        rustix::process::WaitIdOptions::EXITED | rustix::process::WaitIdOptions::NOWAIT,
+    ) {}
+    if let Some(watchdog) = watchdog.as_mut() {
+        let _ = watchdog.kill();
+        let _ = watchdog.wait();
+    }
     let status = child.wait();
     handle.close();
     let _ = forward.join();
@@ -223,87 +267,56 @@ fn supervised(
     Ok((status, stdout))
 }
 
-/// The supervisor: `argv` is `SUPERVISOR REAL ARGV0 ARGS…`.
-pub fn supervise(argv: Vec<OsString>) -> ExitCode {
-    let fail = |message: String| {
-        eprintln!("pullthrough: error: {message}");
-        ExitCode::from(Exit::Input as u8)
+/// The watchdog: `argv` is `WATCHDOG SHIM_PID GROUP`. When the shim dies,
+/// the group dies.
+pub fn watchdog(argv: Vec<OsString>) -> ExitCode {
+    let number = |a: Option<&OsString>| {
+        a.and_then(|a| a.to_str())
+            .and_then(|a| a.parse::<i32>().ok())
+            .and_then(Pid::from_raw)
     };
-    let [_, real, argv0, args @ ..] = argv.as_slice() else {
-        return fail(format!("{SUPERVISOR} is started by a shim, not by hand"));
+    let (Some(shim), Some(group)) = (number(argv.get(1)), number(argv.get(2))) else {
+        eprintln!("pullthrough: error: {WATCHDOG} is started by a shim, not by hand");
+        return ExitCode::from(Exit::Usage as u8);
     };
-    // The shim's death is a SIGTERM here; then check that it has not died
-    // already, before the request took effect.
-    let parent = env(PARENT)
-        .and_then(|p| p.parse::<i32>().ok())
-        .and_then(Pid::from_raw);
-    if rustix::process::set_parent_process_death_signal(Some(Signal::TERM)).is_err()
-        || parent.is_none()
-        || rustix::process::getppid() != parent
-    {
-        return fail(format!("{SUPERVISOR}: the shim that started it is gone"));
+    // The signals a terminal or a pod shutdown sends are the shim's to act
+    // on: here they only wake the watchdog to look.
+    let Ok(mut signals) = signal_hook::iterator::Signals::new(FORWARDED) else {
+        return ExitCode::from(Exit::Input as u8);
+    };
+    let gone = || rustix::process::getppid() != Some(shim);
+    // The shim's death is a SIGTERM here; it may have died before the
+    // request took effect.
+    if rustix::process::set_parent_process_death_signal(Some(Signal::TERM)).is_err() || gone() {
+        let _ = rustix::process::kill_process_group(group, Signal::KILL);
+        return ExitCode::SUCCESS;
     }
-    let mut signals = match signal_hook::iterator::Signals::new(FORWARDED) {
-        Ok(s) => s,
-        Err(e) => return fail(format!("handling signals: {e}")),
-    };
-    // A process group of its own, so that the tool and all it starts can be
-    // killed together; not with a terminal on stdin, where only the
-    // foreground group may read it (`helm template -f -` by hand).
-    let own_group = !std::io::stdin().is_terminal();
-    let mut command = Command::new(real);
-    command.arg0(argv0).args(args).env_remove(PARENT);
-    if own_group {
-        command.process_group(0);
-    }
-    let mut child = match command.spawn() {
-        Ok(child) => child,
-        Err(error) => return fail(format!("cannot run {}: {error}", Path::new(real).display())),
-    };
-    let pid = Pid::from_child(&child);
-    let handle = signals.handle();
-    let forward = std::thread::spawn(move || {
-        for signal in signals.forever() {
-            let shim_gone = rustix::process::getppid() != parent;
-            let signal = match Signal::from_named_raw(signal) {
-                _ if shim_gone => Signal::KILL,
-                Some(signal) => signal,
-                None => continue,
-            };
-            let _ = match own_group {
-                true => rustix::process::kill_process_group(pid, signal),
-                false => rustix::process::kill_process(pid, signal),
-            };
+    for _ in signals.forever() {
+        if gone() {
+            let _ = rustix::process::kill_process_group(group, Signal::KILL);
+            break;
         }
-    });
-    let status = child.wait();
-    handle.close();
-    let _ = forward.join();
-    match status {
-        Ok(status) => mirror(status),
-        Err(e) => fail(format!("waiting for {}: {e}", Path::new(real).display())),
     }
+    ExitCode::SUCCESS
 }
 
-/// Whether a supervisor is among this process's ancestors: a render is
-/// running above even if the tool between us cleared the environment that
-/// says so (a tool that runs helm with an environment of its own making).
-/// The walk stops at init, at a process it cannot read, or after 32 steps.
-fn under_supervisor() -> bool {
+/// Whether a rendering shim is among this process's ancestors: a process
+/// whose executable is this one's file (a shim that passes a command
+/// through has become the real tool, so only a render is found). A render
+/// is then running above even if the tool between us cleared the
+/// environment that says so (one that runs helm with an environment of its
+/// own making). The walk stops at init, at a process it cannot read, or
+/// after 32 steps.
+fn under_a_shim(me: FileId) -> bool {
     let mut pid = std::os::unix::process::parent_id();
     for _ in 0..32 {
         if pid <= 1 {
             return false;
         }
-        let argv0 = std::fs::read(format!("/proc/{pid}/cmdline"))
-            .ok()
-            .and_then(|c| c.split(|b| *b == 0).next().map(<[u8]>::to_vec));
-        match argv0 {
-            Some(a) if a.rsplit(|b| *b == b'/').next() == Some(SUPERVISOR.as_bytes()) => {
-                return true;
-            }
-            Some(_) => {}
-            None => return false,
+        match FileId::of(Path::new(&format!("/proc/{pid}/exe"))) {
+            Ok(id) if id == me => return true,
+            Ok(_) => {}
+            Err(_) => return false,
         }
         // `pid (comm) state ppid …`: comm may hold spaces and parentheses.
         let Some(ppid) = std::fs::read_to_string(format!("/proc/{pid}/stat"))

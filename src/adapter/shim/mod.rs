@@ -13,7 +13,7 @@
 //!    --enable-helm` runs `helm template` itself, and kustomize's `images:`
 //!    transformer must see the chart's own image names: only the outermost
 //!    tool's output is rewritten. A shim's render sets [`RENDERING`] for
-//!    all it runs; the binary also looks for its supervisor among the
+//!    all it runs; the binary also looks for a rendering shim among the
 //!    process's ancestors, for a tool that runs helm with an environment of
 //!    its own making.
 //! 3. **Only a render is rewritten**: `helm template` (Helm 3 and 4) and
