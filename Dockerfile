@@ -20,7 +20,9 @@ ARG TARGETARCH
 
 # <arch>/rootfs/: /usr/local/bin/{pullthrough,helm,kubectl[,kustomize]}, CA
 # certificates, /etc/passwd with argocd (999), the plugin config at
-# /home/argocd/cmp-server/config/plugin.yaml, and /tmp (1777). One COPY keeps
+# /home/argocd/cmp-server/config/plugin.yaml, the transparent setup's
+# discovering plugin at /home/argocd/cmp-server/directory/plugin.yaml
+# (plugin-directory.yaml), and /tmp (1777). One COPY keeps
 # the modes prepare-image.sh set.
 COPY ${TARGETARCH}/rootfs/ /
 

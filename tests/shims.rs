@@ -929,3 +929,56 @@ fn install_shims_writes_both_executables_and_replaces_old_ones() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir"));
 }
+
+#[test]
+fn warnings_go_to_stderr_and_the_log_and_the_report_is_written() {
+    let sandbox = Sandbox::new(Real::Helm4, Install::Symlink);
+    let fake = sandbox.at("fake");
+    fs::create_dir(&fake).unwrap();
+    // A digest pin: the cache cannot be filled by it, and pullthrough warns.
+    let digest = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    fs::write(
+        fake.join("helm"),
+        format!(
+            "#!/bin/sh\necho 'from helm' >&2\nprintf 'kind: Pod\\nspec:\\n  containers:\\n    - image: nginx@{digest}\\n'\n"
+        ),
+    )
+    .unwrap();
+    make_executable(&fake.join("helm"));
+    let log = sandbox.at("pullthrough.log");
+    let report = sandbox.at("report.json");
+    let mut cmd = sandbox.command(true, false, "helm", &["template", "x", "."]);
+    cmd.env("PULLTHROUGH_HELM", fake.join("helm"))
+        .env("PULLTHROUGH_LOG", &log)
+        .env("PULLTHROUGH_REPORT", &report);
+    let out = ran(&mut cmd);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains(&format!(
+            "image: {REGISTRY}/docker-hub/library/nginx@{digest}"
+        )),
+        "{stdout}"
+    );
+    // The tool's stderr first, then pullthrough's warning.
+    assert!(
+        out.stderr
+            .starts_with("from helm\npullthrough: warning: helm template output: "),
+        "{}",
+        out.stderr
+    );
+    let logged = fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("pullthrough: warning: helm template output: "),
+        "{logged}"
+    );
+    let report = fs::read_to_string(&report).unwrap();
+    assert!(report.contains("\"images\""), "{report}");
+    // A blank variable is unset, as everywhere.
+    let mut cmd = sandbox.command(true, false, "helm", &["template", "x", "."]);
+    cmd.env("PULLTHROUGH_HELM", fake.join("helm"))
+        .env("PULLTHROUGH_LOG", "")
+        .env("PULLTHROUGH_REPORT", " ");
+    let out = ran(&mut cmd);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+}
