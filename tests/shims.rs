@@ -698,7 +698,8 @@ fn a_shim_never_runs_itself() {
     );
     assert!(out.stderr.contains("PULLTHROUGH_HELM"), "{}", out.stderr);
     // A copy of pullthrough taken for the real helm (another file, so not
-    // skipped as the shim itself): it stops instead of running itself.
+    // skipped as the shim itself): it searches on after its own directory,
+    // finds nothing, and says so; the chain ends.
     let copy = sandbox.at("copy");
     fs::create_dir(&copy).unwrap();
     fs::copy(pullthrough(), copy.join("helm")).unwrap();
@@ -708,7 +709,11 @@ fn a_shim_never_runs_itself() {
         cmd.env("PATH", &path);
         let out = ran(&mut cmd);
         assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
-        assert!(out.stderr.contains("would run itself"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("found no real `helm` on PATH"),
+            "{}",
+            out.stderr
+        );
     }
     // PULLTHROUGH_HELM naming the shim itself.
     let mut cmd = sandbox.command(true, false, "helm", &["version"]);
@@ -981,4 +986,171 @@ fn warnings_go_to_stderr_and_the_log_and_the_report_is_written() {
         .env("PULLTHROUGH_REPORT", " ");
     let out = ran(&mut cmd);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
+}
+
+/// Review finding: a kustomize that Argo CD runs by its path (an
+/// Application's `kustomize.version`) bypasses the kustomize shim but still
+/// runs `helm` from PATH; that helm must not be rewritten, or the
+/// kustomization's `images:` override no longer matches the chart's names.
+#[test]
+fn a_kustomize_run_by_its_path_keeps_its_images_override() {
+    let sandbox = Sandbox::new(Real::Helm3, Install::Copy);
+    let app = root().join("testdata/shims/helm-in-kustomize");
+    let kustomize = sandbox.at("kustomize5/kustomize");
+    let run = |shims: bool| {
+        let work = sandbox.at(if shims {
+            "by-path-shims"
+        } else {
+            "by-path-real"
+        });
+        copy_dir(&app, &work);
+        let mut cmd = sandbox.command(
+            shims,
+            false,
+            kustomize.to_str().unwrap(),
+            &["build", "--enable-helm", "."],
+        );
+        cmd.current_dir(&work).output().unwrap()
+    };
+    let (native, shimmed) = (run(false), run(true));
+    assert!(native.status.success(), "{native:?}");
+    assert_eq!(shimmed.stdout, native.stdout);
+    assert!(String::from_utf8_lossy(&shimmed.stdout).contains("image: nginx:1.27.1"));
+}
+
+/// Review finding: Argo CD passes an Application's `apiVersions` as they
+/// are, so `--api-versions -h` is a value, not a request for help.
+#[test]
+fn a_flag_value_that_looks_like_help_is_still_rendered() {
+    let sandbox = Sandbox::new(Real::Helm4, Install::Symlink);
+    let chart = root().join("testdata/hosts/chart");
+    let (native, rewritten) = same_as_native(
+        &sandbox,
+        false,
+        Some(&chart),
+        ".",
+        "helm",
+        &[
+            "template",
+            "x",
+            ".",
+            "--api-versions",
+            "-h",
+            "--api-versions",
+            "--help",
+        ],
+        true,
+    );
+    assert_eq!(native.code, Some(0), "{}", native.stderr);
+    assert!(rewritten);
+}
+
+/// Review finding: a supervisor that kills the shim's whole process group
+/// (argocd-cmp-server kills `-pid`) must take the tool with it too.
+#[test]
+fn no_process_outlives_a_killed_process_group() {
+    let sandbox = Sandbox::new(Real::Helm3, Install::Symlink);
+    let fake = sandbox.at("fake");
+    fs::create_dir(&fake).unwrap();
+    let pids = sandbox.at("pids");
+    let helm = sleeper(&fake, "helm", &pids, "trap '' TERM");
+    let mut cmd = sandbox.command(true, false, "helm", &["template", "x", "."]);
+    use std::os::unix::process::CommandExt;
+    cmd.env("PULLTHROUGH_HELM", &helm)
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut shim = cmd.spawn().unwrap();
+    let fake_pids = wait_for_pids(&pids);
+    let tree = descendants(shim.id());
+    let group = rustix::process::Pid::from_raw(shim.id() as i32).unwrap();
+    rustix::process::kill_process_group(group, rustix::process::Signal::KILL).unwrap();
+    shim.wait().unwrap();
+    all_gone(&tree);
+    all_gone(&fake_pids);
+}
+
+/// Review finding: a SIGTERM that comes once the tool has exited, while the
+/// output is rewritten, ends the shim by it, with nothing written.
+#[test]
+fn a_sigterm_while_rewriting_writes_nothing() {
+    let sandbox = Sandbox::new(Real::Helm3, Install::Symlink);
+    let fake = sandbox.at("fake");
+    fs::create_dir(&fake).unwrap();
+    // Enough manifests to keep the rewrite busy well after the tool exits.
+    let big = sandbox.at("big.yaml");
+    let doc = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.25\n";
+    fs::write(&big, doc.repeat(200_000)).unwrap();
+    let done = sandbox.at("done");
+    fs::write(
+        fake.join("helm"),
+        format!(
+            "#!/bin/sh\ncat {}\ntouch {}\n",
+            big.display(),
+            done.display()
+        ),
+    )
+    .unwrap();
+    make_executable(&fake.join("helm"));
+    let mut cmd = sandbox.command(true, false, "helm", &["template", "x", "."]);
+    cmd.env("PULLTHROUGH_HELM", fake.join("helm"))
+        .env("PULLTHROUGH_THREADS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let shim = cmd.spawn().unwrap();
+    let until = Instant::now() + Duration::from_secs(60);
+    while !done.exists() {
+        assert!(Instant::now() < until, "the fake tool never finished");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let pid = rustix::process::Pid::from_raw(shim.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let out = shim.wait_with_output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(15), "{:?}", out.status);
+    assert!(out.stdout.is_empty(), "{} bytes written", out.stdout.len());
+}
+
+/// Review finding: the real tool's environment is its own; the shims add
+/// nothing to it (a kustomize env file's bare key reads the environment).
+#[test]
+fn the_tools_environment_is_untouched() {
+    let sandbox = Sandbox::new(Real::Helm4, Install::Copy);
+    let fake = sandbox.at("fake");
+    fs::create_dir(&fake).unwrap();
+    // The environment as YAML comments: the rewrite leaves them as they are.
+    fs::write(
+        fake.join("helm"),
+        "#!/bin/sh\nenv | grep -v '^_=' | sort | sed 's/^/# /'\n",
+    )
+    .unwrap();
+    make_executable(&fake.join("helm"));
+    let env_of = |shims: bool, args: &[&str]| {
+        let mut cmd = sandbox.command(shims, false, "helm", args);
+        // The fake is the real helm: first on PATH, after the shims.
+        let mut path = vec![fake.clone()];
+        if shims {
+            path.insert(0, sandbox.at("shims"));
+        }
+        path.extend(["/usr/bin", "/bin"].map(PathBuf::from));
+        cmd.env("PATH", std::env::join_paths(path).unwrap());
+        let out = ran(&mut cmd);
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for args in [&["template", "x", "."][..], &["version"]] {
+        // PATH differs by the shims' own directory, as it must.
+        let strip = |s: String| {
+            s.lines()
+                .filter(|l| !l.starts_with("# PATH="))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            strip(env_of(true, args)),
+            strip(env_of(false, args)),
+            "{args:?}"
+        );
+    }
 }

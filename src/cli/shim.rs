@@ -39,7 +39,7 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use super::output::{self, Done, finish, write_stdout, write_stdout_pieces};
 use super::{Exit, Failure, Host, env};
 
-/// `argv[0]` of the watchdog process: `WATCHDOG SHIM_PID GROUP`.
+/// `argv[0]` of the watchdog process: `WATCHDOG SHIM_PID`.
 pub const WATCHDOG: &str = "pullthrough-shim-watchdog";
 
 /// The signals passed on to the real tool.
@@ -101,41 +101,26 @@ fn run(tool: Tool, argv: &[OsString]) -> Result<ExitCode, Failure> {
         me,
         std::env::var_os(tool.variable()).as_deref(),
         std::env::var_os("PATH").as_deref(),
-        env(shim::RUNNING).as_deref(),
     )
     .map_err(|e| Failure::Shim(Error::Find(e)))?;
-    let running = FileId::of(&real)
-        .map_err(|error| {
-            Failure::Shim(Error::Start {
-                path: real.clone(),
-                error,
-            })
-        })?
-        .encode();
-    let nested = env(shim::RENDERING).is_some_and(|v| !v.is_empty()) || under_a_shim(me);
+    let nested = || {
+        (tool == Tool::Helm
+            && shim::under_kustomize(std::env::var_os("HELM_CONFIG_HOME").as_deref()))
+            || under_a_shim(me)
+    };
     match shim::action(tool, args, nested) {
         Action::PassThrough => {
             // Only returns on failure.
-            let error = Command::new(&real)
-                .arg0(argv0)
-                .args(args)
-                .env(shim::RUNNING, running)
-                .exec();
+            let error = Command::new(&real).arg0(argv0).args(args).exec();
             Err(Failure::Shim(Error::Start { path: real, error }))
         }
         Action::Refuse { flag } => Err(Failure::Shim(Error::Refused { tool, flag })),
-        Action::Render => render(tool, &real, &running, argv0, args),
+        Action::Render => render(tool, &real, argv0, args),
     }
 }
 
 /// A render: the settings, the real tool watched, the rewrite.
-fn render(
-    tool: Tool,
-    real: &Path,
-    running: &str,
-    argv0: &OsStr,
-    args: &[OsString],
-) -> Result<ExitCode, Failure> {
+fn render(tool: Tool, real: &Path, argv0: &OsStr, args: &[OsString]) -> Result<ExitCode, Failure> {
     let host = Host::Shim(tool);
     // The pipe's settings, from the environment alone: clap reads the
     // variables that stand for the flags.
@@ -156,7 +141,7 @@ fn render(
         .map_err(|e| Failure::Settings(e, host))?;
 
     let what = format!("{tool} {}", tool.render_command());
-    let (status, stdout) = watched(real, running, &what, argv0, args)?;
+    let (status, stdout) = watched(real, &what, argv0, args)?;
     if !status.success() {
         // The tool's own failure, as it was.
         write_stdout(&stdout)?;
@@ -180,7 +165,6 @@ fn render(
 /// Runs the real tool, watched; its exit status and stdout.
 fn watched(
     real: &Path,
-    running: &str,
     what: &str,
     argv0: &OsStr,
     args: &[OsString],
@@ -188,57 +172,63 @@ fn watched(
     // Registered before the tool starts, so none is lost.
     let mut signals =
         signal_hook::iterator::Signals::new(FORWARDED).map_err(Failure::io("handling signals"))?;
-    // A process group of its own, so that the tool and all it starts can be
-    // killed together; not with a terminal on stdin, where only the
-    // foreground group may read it (`helm template -f -` by hand).
-    let own_group = !std::io::stdin().is_terminal();
+    // The watchdog first, leading a process group of its own; the tool then
+    // starts in that group, so there is no moment when the tool runs
+    // unwatched. Not with a terminal on stdin, where only the foreground
+    // group may read it (`helm template -f -` by hand): there the tool
+    // stays in the shim's group, and a terminal's signals reach it as ever.
+    let mut watchdog = match std::io::stdin().is_terminal() {
+        true => None,
+        false => Some(
+            Command::new(SELF_EXE)
+                .arg0(WATCHDOG)
+                .arg(std::process::id().to_string())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .map_err(Failure::io(format!("starting {what}'s watchdog")))?,
+        ),
+    };
+    let group = watchdog.as_ref().map(Pid::from_child);
     let mut command = Command::new(real);
-    command
-        .arg0(argv0)
-        .args(args)
-        .env(shim::RUNNING, running)
-        .env(shim::RENDERING, what)
-        .stdout(Stdio::piped());
-    if own_group {
-        command.process_group(0);
+    command.arg0(argv0).args(args).stdout(Stdio::piped());
+    if let Some(group) = group {
+        command.process_group(group.as_raw_nonzero().get());
     }
-    let mut child = command.spawn().map_err(|error| {
-        Failure::Shim(Error::Start {
-            path: real.to_path_buf(),
-            error,
-        })
-    })?;
-    let pid = Pid::from_child(&child);
-    let kill = move |signal: Signal| {
-        let _ = match own_group {
-            true => rustix::process::kill_process_group(pid, signal),
-            false => rustix::process::kill_process(pid, signal),
-        };
-    };
-    let watchdog = match own_group {
-        true => Command::new(SELF_EXE)
-            .arg0(WATCHDOG)
-            .arg(std::process::id().to_string())
-            .arg(pid.as_raw_nonzero().to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .map(Some),
-        false => Ok(None),
-    };
-    let mut watchdog = match watchdog {
-        Ok(w) => w,
-        Err(e) => {
-            kill(Signal::KILL);
-            let _ = child.wait();
-            return Err(Failure::io(format!("starting {what}'s watchdog"))(e));
+    let spawned = command.spawn();
+    let end_watchdog = |watchdog: &mut Option<std::process::Child>| {
+        if let Some(watchdog) = watchdog.as_mut() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
         }
     };
-    let handle = signals.handle();
-    let forward = std::thread::spawn(move || {
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(error) => {
+            end_watchdog(&mut watchdog);
+            return Err(Failure::Shim(Error::Start {
+                path: real.to_path_buf(),
+                error,
+            }));
+        }
+    };
+    let pid = Pid::from_child(&child);
+    // Until the tool has exited, a signal is the tool's (its group's);
+    // after, it has its default meaning for the shim: a SIGTERM while the
+    // output is rewritten ends the run with nothing written.
+    let exited = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = std::sync::Arc::clone(&exited);
+    std::thread::spawn(move || {
         for signal in signals.forever() {
+            if seen.load(std::sync::atomic::Ordering::SeqCst) {
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+            }
             if let Some(signal) = Signal::from_named_raw(signal) {
-                kill(signal);
+                let _ = match group {
+                    Some(group) => rustix::process::kill_process_group(group, signal),
+                    None => rustix::process::kill_process(pid, signal),
+                };
             }
         }
     });
@@ -249,52 +239,50 @@ fn watched(
     let _ = rustix::pipe::fcntl_setpipe_size(&pipe, 1 << 20);
     let mut stdout = Vec::new();
     let read = pipe.read_to_end(&mut stdout);
-    // Exited, and not reaped: its pid, and so its group, stay taken until
-    // the watchdog is gone.
+    // Exited, and not reaped: its pid stays taken until the watchdog, and
+    // the forwarding of signals to it, are done with.
     while let Err(rustix::io::Errno::INTR) = rustix::process::waitid(
         rustix::process::WaitId::Pid(pid),
         rustix::process::WaitIdOptions::EXITED | rustix::process::WaitIdOptions::NOWAIT,
     ) {}
-    if let Some(watchdog) = watchdog.as_mut() {
-        let _ = watchdog.kill();
-        let _ = watchdog.wait();
-    }
+    exited.store(true, std::sync::atomic::Ordering::SeqCst);
+    end_watchdog(&mut watchdog);
     let status = child.wait();
-    handle.close();
-    let _ = forward.join();
     read.map_err(Failure::io(format!("reading {what}'s output")))?;
     let status = status.map_err(Failure::io(format!("waiting for {what}")))?;
     Ok((status, stdout))
 }
 
-/// The watchdog: `argv` is `WATCHDOG SHIM_PID GROUP`. When the shim dies,
-/// the group dies.
+/// The watchdog: `argv` is `WATCHDOG SHIM_PID`. It leads the process group
+/// the tool runs in; when the shim dies, the group dies.
 pub fn watchdog(argv: Vec<OsString>) -> ExitCode {
-    let number = |a: Option<&OsString>| {
-        a.and_then(|a| a.to_str())
-            .and_then(|a| a.parse::<i32>().ok())
-            .and_then(Pid::from_raw)
-    };
-    let (Some(shim), Some(group)) = (number(argv.get(1)), number(argv.get(2))) else {
+    let shim = argv
+        .get(1)
+        .and_then(|a| a.to_str())
+        .and_then(|a| a.parse::<i32>().ok())
+        .and_then(Pid::from_raw);
+    let Some(shim) = shim else {
         eprintln!("pullthrough: error: {WATCHDOG} is started by a shim, not by hand");
         return ExitCode::from(Exit::Usage as u8);
     };
-    // The signals a terminal or a pod shutdown sends are the shim's to act
-    // on: here they only wake the watchdog to look.
+    // The signals a shim forwards reach this group too: here they only
+    // wake the watchdog to look.
     let Ok(mut signals) = signal_hook::iterator::Signals::new(FORWARDED) else {
         return ExitCode::from(Exit::Input as u8);
     };
     let gone = || rustix::process::getppid() != Some(shim);
+    let kill_group = || {
+        let _ = rustix::process::kill_process_group(rustix::process::getpid(), Signal::KILL);
+    };
     // The shim's death is a SIGTERM here; it may have died before the
     // request took effect.
     if rustix::process::set_parent_process_death_signal(Some(Signal::TERM)).is_err() || gone() {
-        let _ = rustix::process::kill_process_group(group, Signal::KILL);
+        kill_group();
         return ExitCode::SUCCESS;
     }
     for _ in signals.forever() {
         if gone() {
-            let _ = rustix::process::kill_process_group(group, Signal::KILL);
-            break;
+            kill_group();
         }
     }
     ExitCode::SUCCESS

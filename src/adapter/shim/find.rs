@@ -9,11 +9,13 @@
 //!    before it are not searched (they lost to the shim already); with no
 //!    such entry (the shim was run by its path), all are.
 //! 3. **Never the shim itself**: any candidate with the shim's device and
-//!    inode is skipped, and so is an empty PATH entry (the current
-//!    directory, which a repository controls).
-//! 4. **Never a loop**: a shim whose own file is the one another shim
-//!    started as the real tool ([`super::RUNNING`]) stops: a copy of the shim
-//!    was taken for the real tool, and would run itself for ever.
+//!    inode is skipped, and so is a PATH entry that is not absolute (empty,
+//!    `.`, `bin`: relative to the working directory, which is the
+//!    repository's checkout; Go's `exec.LookPath`, which Argo CD uses,
+//!    refuses those too, `ErrDot`). `PULLTHROUGH_HELM` must be absolute.
+//! 4. **Never a loop**: each shim searches only after its own directory, so
+//!    a chain of copies moves forward along PATH and ends; a variable that
+//!    names the shim itself is an error.
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -39,20 +41,6 @@ impl FileId {
             ino: meta.ino(),
         })
     }
-
-    /// As [`super::RUNNING`] carries it: `DEV:INO`.
-    pub fn encode(self) -> String {
-        format!("{}:{}", self.dev, self.ino)
-    }
-
-    /// The value of [`super::RUNNING`], if it is one.
-    pub fn decode(s: &str) -> Option<FileId> {
-        let (dev, ino) = s.split_once(':')?;
-        Some(FileId {
-            dev: dev.parse().ok()?,
-            ino: ino.parse().ok()?,
-        })
-    }
 }
 
 /// Why the real tool cannot be run.
@@ -66,8 +54,8 @@ pub enum Error {
         path: PathBuf,
         why: String,
     },
-    /// The real tool would be the shim itself (step 3 or 4).
-    Loop { tool: Tool, path: Option<PathBuf> },
+    /// The variable names the shim itself (step 4).
+    Loop { tool: Tool, path: PathBuf },
 }
 
 impl fmt::Display for Error {
@@ -93,26 +81,13 @@ impl fmt::Display for Error {
                 tool.variable(),
                 path.display()
             ),
-            Error::Loop { tool, path } => {
-                match path {
-                    Some(path) => write!(
-                        f,
-                        "{}={} is this shim itself, not the real `{tool}`",
-                        tool.variable(),
-                        path.display()
-                    )?,
-                    None => write!(
-                        f,
-                        "the `{tool}` this shim was started as is a copy of pullthrough, not the \
-                         real `{tool}`: it would run itself for ever"
-                    )?,
-                }
-                write!(
-                    f,
-                    "; set {} to the real `{tool}`, or put it later on PATH than the shims",
-                    tool.variable()
-                )
-            }
+            Error::Loop { tool, path } => write!(
+                f,
+                "{}={} is this shim itself, not the real `{tool}`; set it to the real \
+                 `{tool}`, or unset it to take the next `{tool}` on PATH",
+                tool.variable(),
+                path.display()
+            ),
         }
     }
 }
@@ -120,18 +95,13 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// The real tool for a shim whose own file is `me`: from `explicit` (the
-/// tool's variable) or `path` (PATH), with `running` the value of
-/// [`super::RUNNING`] the shim was started with.
+/// tool's variable) or `path` (PATH).
 pub fn real_tool(
     tool: Tool,
     me: FileId,
     explicit: Option<&OsStr>,
     path: Option<&OsStr>,
-    running: Option<&str>,
 ) -> Result<PathBuf, Error> {
-    if running.and_then(FileId::decode) == Some(me) {
-        return Err(Error::Loop { tool, path: None });
-    }
     if let Some(explicit) = explicit.filter(|e| !e.to_string_lossy().trim().is_empty()) {
         let path = PathBuf::from(explicit);
         let bad = |why: String| Error::BadVariable {
@@ -139,12 +109,12 @@ pub fn real_tool(
             path: path.clone(),
             why,
         };
+        if !path.is_absolute() {
+            return Err(bad("not an absolute path".to_string()));
+        }
         match executable(&path) {
             Ok(id) if id == me => {
-                return Err(Error::Loop {
-                    tool,
-                    path: Some(path),
-                });
+                return Err(Error::Loop { tool, path });
             }
             Ok(_) => return Ok(path),
             Err(why) => return Err(bad(why)),
@@ -156,12 +126,12 @@ pub fn real_tool(
     let is_me = |dir: &Path| FileId::of(&dir.join(tool.name())).is_ok_and(|id| id == me);
     let start = dirs
         .iter()
-        .position(|d| !d.as_os_str().is_empty() && is_me(d))
+        .position(|d| d.is_absolute() && is_me(d))
         .map_or(0, |i| i + 1);
     let searched = &dirs[start..];
     searched
         .iter()
-        .filter(|d| !d.as_os_str().is_empty())
+        .filter(|d| d.is_absolute())
         .map(|d| d.join(tool.name()))
         .find(|candidate| executable(candidate).is_ok_and(|id| id != me))
         .ok_or_else(|| Error::NotFound {
@@ -233,7 +203,7 @@ mod tests {
     fn the_next_one_after_the_shims_directory_skipping_itself() {
         let l = layout();
         let path = joined(&[&l.dirs[0], &l.dirs[1], &l.dirs[2], &l.dirs[3]]);
-        let found = real_tool(Tool::Helm, l.me, None, Some(&path), None).unwrap();
+        let found = real_tool(Tool::Helm, l.me, None, Some(&path)).unwrap();
         assert_eq!(found, l.dirs[2].join("helm"));
     }
 
@@ -241,7 +211,7 @@ mod tests {
     fn entries_before_the_shim_are_not_searched() {
         let l = layout();
         let path = joined(&[&l.dirs[3], &l.dirs[0], &l.dirs[2]]);
-        let found = real_tool(Tool::Helm, l.me, None, Some(&path), None).unwrap();
+        let found = real_tool(Tool::Helm, l.me, None, Some(&path)).unwrap();
         assert_eq!(found, l.dirs[2].join("helm"));
     }
 
@@ -252,7 +222,7 @@ mod tests {
         fs::create_dir(&link_dir).unwrap();
         std::os::unix::fs::symlink(&l.shim, link_dir.join("helm")).unwrap();
         let path = joined(&[&link_dir, &l.dirs[3]]);
-        let found = real_tool(Tool::Helm, l.me, None, Some(&path), None).unwrap();
+        let found = real_tool(Tool::Helm, l.me, None, Some(&path)).unwrap();
         assert_eq!(found, l.dirs[3].join("helm"));
     }
 
@@ -260,7 +230,7 @@ mod tests {
     fn no_real_tool_is_an_error_naming_the_variable() {
         let l = layout();
         let path = joined(&[&l.dirs[0], &l.dirs[1]]);
-        let err = real_tool(Tool::Helm, l.me, None, Some(&path), None).unwrap_err();
+        let err = real_tool(Tool::Helm, l.me, None, Some(&path)).unwrap_err();
         assert!(matches!(err, Error::NotFound { .. }));
         assert!(err.to_string().contains("PULLTHROUGH_HELM"), "{err}");
     }
@@ -270,41 +240,36 @@ mod tests {
         let l = layout();
         let path = joined(&[&l.dirs[0], &l.dirs[2]]);
         let real = l.dirs[3].join("helm");
-        let found = real_tool(Tool::Helm, l.me, Some(real.as_os_str()), Some(&path), None).unwrap();
+        let found = real_tool(Tool::Helm, l.me, Some(real.as_os_str()), Some(&path)).unwrap();
         assert_eq!(found, real);
-        let err = real_tool(
-            Tool::Helm,
-            l.me,
-            Some(l.shim.as_os_str()),
-            Some(&path),
-            None,
-        )
-        .unwrap_err();
+        let err = real_tool(Tool::Helm, l.me, Some(l.shim.as_os_str()), Some(&path)).unwrap_err();
         assert!(matches!(err, Error::Loop { .. }), "{err}");
         let missing = l.dirs[3].join("nope");
-        let err = real_tool(Tool::Helm, l.me, Some(missing.as_os_str()), None, None).unwrap_err();
+        let err = real_tool(Tool::Helm, l.me, Some(missing.as_os_str()), None).unwrap_err();
+        assert!(matches!(err, Error::BadVariable { .. }), "{err}");
+        let err = real_tool(Tool::Helm, l.me, Some("bin/helm".as_ref()), None).unwrap_err();
         assert!(matches!(err, Error::BadVariable { .. }), "{err}");
         // A blank variable is unset.
-        let found = real_tool(Tool::Helm, l.me, Some(" ".as_ref()), Some(&path), None).unwrap();
+        let found = real_tool(Tool::Helm, l.me, Some(" ".as_ref()), Some(&path)).unwrap();
         assert_eq!(found, l.dirs[2].join("helm"));
     }
 
     #[test]
-    fn a_shim_started_as_the_real_tool_stops() {
+    fn relative_path_entries_are_never_searched() {
         let l = layout();
-        let path = joined(&[&l.dirs[0], &l.dirs[2]]);
-        let running = l.me.encode();
-        let err = real_tool(Tool::Helm, l.me, None, Some(&path), Some(&running)).unwrap_err();
-        assert_eq!(
-            err,
-            Error::Loop {
-                tool: Tool::Helm,
-                path: None
-            }
-        );
-        // Another tool's identity is no loop (kustomize running helm).
-        let other = FileId::of(&l.dirs[2].join("helm")).unwrap().encode();
-        assert!(real_tool(Tool::Helm, l.me, None, Some(&path), Some(&other)).is_ok());
+        // c/helm by a path relative to the working directory: `../../tmp/…`.
+        let cwd = std::env::current_dir().unwrap();
+        let mut relative = PathBuf::new();
+        for _ in cwd.components().skip(1) {
+            relative.push("..");
+        }
+        relative.push(l.dirs[2].strip_prefix("/").unwrap());
+        assert!(relative.join("helm").is_file(), "{}", relative.display());
+        // Relative entries lead into the checkout, which a repository
+        // controls: skipped, as Go's exec.LookPath refuses them.
+        let path = std::env::join_paths([l.dirs[0].clone(), relative, l.dirs[3].clone()]).unwrap();
+        let found = real_tool(Tool::Helm, l.me, None, Some(&path)).unwrap();
+        assert_eq!(found, l.dirs[3].join("helm"));
     }
 
     #[test]
@@ -316,7 +281,7 @@ mod tests {
         fs::create_dir(&noexec).unwrap();
         fs::write(noexec.join("helm"), "x").unwrap();
         let path = joined(&[&l.dirs[0], &plain, &noexec, &l.dirs[3]]);
-        let found = real_tool(Tool::Helm, l.me, None, Some(&path), None).unwrap();
+        let found = real_tool(Tool::Helm, l.me, None, Some(&path)).unwrap();
         assert_eq!(found, l.dirs[3].join("helm"));
     }
 }

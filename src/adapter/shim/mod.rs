@@ -9,20 +9,26 @@
 //! The decision, in order:
 //! 1. **The tool is `argv[0]`'s file name**, `helm` or `kustomize` exactly:
 //!    a copy, a hard link, a symlink and a mounted file all have it.
-//! 2. **Inside another shim's render, pass through.** `kustomize build
+//! 2. **Inside another render, pass through.** `kustomize build
 //!    --enable-helm` runs `helm template` itself, and kustomize's `images:`
 //!    transformer must see the chart's own image names: only the outermost
-//!    tool's output is rewritten. A shim's render sets [`RENDERING`] for
-//!    all it runs; the binary also looks for a rendering shim among the
-//!    process's ancestors, for a tool that runs helm with an environment of
-//!    its own making.
+//!    tool's output is rewritten. A render is running above when a rendering
+//!    shim is among the process's ancestors (the binary looks), or when
+//!    kustomize runs this helm ([`under_kustomize`]): a kustomize started by
+//!    its path (an Application's `kustomize.version`) bypasses the shims,
+//!    and rewriting its chart would still break its `images:` overrides.
+//!    Nothing is added to the tools' environment, so they render exactly
+//!    what they render without the shims.
 //! 3. **Only a render is rewritten**: `helm template` (Helm 3 and 4) and
 //!    `kustomize build`, found as the first word that is not a global flag
 //!    or its value. Every other command (`helm dependency build`, `pull`,
 //!    `repo add`, `registry login`, `version`, `kustomize edit …`,
 //!    `kustomize version`) is the real tool, exec'd: byte for byte, nothing
 //!    of ours in between.
-//! 4. **`--help` is no render**: it prints help, not manifests.
+//! 4. **`--help` is no render**: it prints help, not manifests. The values
+//!    of the render's own flags are skipped ([`Tool::render_flags_with_values`]):
+//!    Argo CD passes an Application's `apiVersions` unchecked, so
+//!    `--api-versions -h` is a value, not a request for help.
 //! 5. **A render into files is refused**: `helm template --output-dir` and
 //!    `kustomize build -o` write manifests we would not see; leaving them
 //!    unrewritten without a word would break the promise that every render
@@ -34,15 +40,19 @@ use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::Path;
 
-/// Set by a shim for the real tool it runs for a render, and so seen by
-/// every tool that one starts: a shim that finds it passes through (step 2).
-/// Its value names the render, for messages.
-pub const RENDERING: &str = "PULLTHROUGH_SHIM_RENDERING";
-
-/// Set by a shim for every real tool it runs: the device and inode of that
-/// file. A shim whose own executable has them was started as "the real
-/// tool", and would run itself for ever ([`find`]).
-pub const RUNNING: &str = "PULLTHROUGH_SHIM_RUNNING";
+/// Whether `helm_config_home` (`HELM_CONFIG_HOME`) is one kustomize's
+/// helm chart inflator made: kustomize (v4 and v5, standalone or in
+/// kubectl) runs `helm` with `HELM_CONFIG_HOME=<tmp>/kustomize-helm-<n>/helm`.
+pub fn under_kustomize(helm_config_home: Option<&OsStr>) -> bool {
+    helm_config_home.is_some_and(|home| {
+        Path::new(home).components().any(|c| {
+            c.as_os_str()
+                .to_str()
+                .and_then(|c| c.strip_prefix("kustomize-helm-"))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+    })
+}
 
 /// The tools a shim stands in for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +125,57 @@ impl Tool {
         }
     }
 
+    /// The render's own flags that take their value in the next word: Helm
+    /// 3.17 and 4's `template`, kustomize v4 and v5's `build`. Flags whose
+    /// value is optional (`--dry-run`, Helm 4's `--wait`) take none there.
+    fn render_flags_with_values(self) -> &'static [&'static str] {
+        match self {
+            Tool::Helm => &[
+                "-a",
+                "--api-versions",
+                "--ca-file",
+                "--cert-file",
+                "--description",
+                "-f",
+                "--values",
+                "--key-file",
+                "--keyring",
+                "--kube-version",
+                "-l",
+                "--labels",
+                "--name-template",
+                "--output-dir",
+                "--password",
+                "--post-renderer",
+                "--post-renderer-args",
+                "--repo",
+                "-s",
+                "--show-only",
+                "--set",
+                "--set-file",
+                "--set-json",
+                "--set-literal",
+                "--set-string",
+                "--timeout",
+                "--username",
+                "--version",
+            ],
+            Tool::Kustomize => &[
+                "-e",
+                "--env",
+                "--helm-api-versions",
+                "--helm-command",
+                "--helm-kube-version",
+                "--load-restrictor",
+                "--mount",
+                "--network-name",
+                "-o",
+                "--output",
+                "--reorder",
+            ],
+        }
+    }
+
     /// The render's flags that send its manifests to files (step 5).
     fn output_flags(self) -> &'static [&'static str] {
         match self {
@@ -141,24 +202,29 @@ pub enum Action {
     Refuse { flag: String },
 }
 
-/// What `tool args…` calls for (steps 2 to 5); `nested` is whether a shim's
-/// render is running above (its [`RENDERING`] is set).
-pub fn action(tool: Tool, args: &[OsString], nested: bool) -> Action {
-    if nested {
-        return Action::PassThrough;
-    }
+/// What `tool args…` calls for (steps 2 to 5); `nested` tells whether a
+/// render is running above (step 2), asked only of a render.
+pub fn action(tool: Tool, args: &[OsString], nested: impl FnOnce() -> bool) -> Action {
     let Some(at) = subcommand(tool, args) else {
         return Action::PassThrough;
     };
-    if args[at] != tool.render_command() {
+    if args[at] != tool.render_command() || nested() {
         return Action::PassThrough;
     }
     let rest = &args[at + 1..];
-    // `--` ends the flags: what follows is an operand, even `--help`.
-    let flags = rest.iter().take_while(|a| *a != "--");
+    let with_values = tool.render_flags_with_values();
+    let globals = tool.global_flags_with_values();
     let mut refuse = None;
-    for arg in flags {
-        let Some(arg) = arg.to_str() else { continue };
+    let mut i = 0;
+    while i < rest.len() {
+        let Some(arg) = rest[i].to_str() else {
+            i += 1;
+            continue;
+        };
+        // `--` ends the flags: what follows is an operand, even `--help`.
+        if arg == "--" {
+            break;
+        }
         if arg == "--help" || arg == "-h" {
             return Action::PassThrough;
         }
@@ -166,6 +232,11 @@ pub fn action(tool: Tool, args: &[OsString], nested: bool) -> Action {
         if refuse.is_none() {
             refuse = output_flag(tool, name, arg);
         }
+        // A value in the next word is skipped, whatever it looks like.
+        if !arg.contains('=') && (with_values.contains(&arg) || globals.contains(&arg)) {
+            i += 1;
+        }
+        i += 1;
     }
     match refuse {
         Some(flag) => Action::Refuse { flag },
@@ -211,7 +282,7 @@ mod tests {
 
     fn act(tool: Tool, args: &[&str]) -> Action {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-        action(tool, &args, false)
+        action(tool, &args, || false)
     }
 
     #[test]
@@ -338,8 +409,50 @@ mod tests {
     }
 
     #[test]
+    fn a_flags_value_is_no_help_and_no_output() {
+        // Argo CD passes an Application's apiVersions as they are.
+        for args in [
+            &["template", ".", "--api-versions", "-h"][..],
+            &[
+                "template",
+                ".",
+                "--api-versions",
+                "--help",
+                "--include-crds",
+            ],
+            &["template", ".", "-a", "--output-dir"],
+            &["template", ".", "--set", "x=1", "--name-template", "--help"],
+            &["template", ".", "--namespace", "-h"],
+        ] {
+            assert_eq!(act(Tool::Helm, args), Action::Render, "{args:?}");
+        }
+        assert_eq!(
+            act(
+                Tool::Kustomize,
+                &["build", ".", "--helm-api-versions", "-h"]
+            ),
+            Action::Render
+        );
+        // The flag's own `=` form holds its value.
+        assert_eq!(
+            act(Tool::Helm, &["template", ".", "--api-versions=v1", "-h"]),
+            Action::PassThrough
+        );
+    }
+
+    #[test]
+    fn kustomizes_helm_is_known_by_its_config_home() {
+        let home = |s: &str| under_kustomize(Some(OsStr::new(s)));
+        assert!(home("/tmp/kustomize-helm-1719999541/helm"));
+        assert!(!home("/tmp/helm/config"));
+        assert!(!home("/tmp/kustomize-helm-/helm"));
+        assert!(!home("/tmp/kustomize-helm-x1/helm"));
+        assert!(!under_kustomize(None));
+    }
+
+    #[test]
     fn nested_renders_pass_through() {
         let args: Vec<OsString> = ["template", "."].iter().map(OsString::from).collect();
-        assert_eq!(action(Tool::Helm, &args, true), Action::PassThrough);
+        assert_eq!(action(Tool::Helm, &args, || true), Action::PassThrough);
     }
 }
