@@ -5,6 +5,7 @@
 //! | module       | its one job                                         |
 //! |--------------|-----------------------------------------------------|
 //! | [`args`]     | clap's definitions; the settings layer of the flags |
+//! | [`flags`]    | the settings' flags, built from the settings table   |
 //! | [`filter`]   | the pipe, `--check` and `images`                    |
 //! | [`krm`]      | answering a KRM function's `ResourceList`            |
 //! | [`generate`] | `pullthrough generate`, for Argo CD                  |
@@ -18,6 +19,7 @@
 
 mod args;
 mod filter;
+mod flags;
 mod generate;
 mod krm;
 mod meta;
