@@ -42,7 +42,9 @@ impl Settings {
         if docker_hub == Some(false) {
             rules.upstreams.clear();
         }
-        rules.upstreams.extend(checked.upstreams.unwrap_or_default());
+        rules
+            .upstreams
+            .extend(checked.upstreams.unwrap_or_default());
         let exclude = match checked.exclude {
             Some(exclude) => exclude,
             None => Exclude::new(Vec::new()).map_err(|e| Error::invalid(Name::Exclude, e))?,
@@ -59,25 +61,35 @@ impl Settings {
         })
     }
 
-    /// Every present value checked, once, in the table's order; with
-    /// `need_registry`, a missing registry first of all.
-    fn checked(self, need_registry: bool) -> Result<Checked, Error> {
-        let registry = match (self.registry, &self.account_id, &self.region) {
-            (Some(host), ..) => Some(host),
-            (None, Some(account), Some(region)) => {
-                Some(rules::ecr_host(account, region).map_err(|e| {
-                    Error::invalid(format!("{} and {}", Name::AccountId, Name::Region), e)
-                })?)
-            }
-            (None, Some(_), None) if need_registry => {
-                return Err(Error::new(Name::Region, ErrorKind::NoRegion));
-            }
-            _ if need_registry => return Err(Error::new("", ErrorKind::NoRegistry)),
-            _ => None,
-        };
-        if let Some(host) = &registry {
+    /// Every present value checked, once, in the table's order. `layered`
+    /// settings are all there is: a missing registry is an error, first of
+    /// all.
+    fn checked(self, layered: bool) -> Result<Checked, Error> {
+        if let Some(host) = &self.registry {
             rules::validate_registry(host).map_err(|e| Error::invalid(Name::Registry, e))?;
         }
+        // Layered, a registry replaces the account, and the account and the
+        // region may come from two sources: name both.
+        let built = match (&self.account_id, &self.region) {
+            (Some(account), Some(region)) if !layered || self.registry.is_none() => {
+                let at = match layered {
+                    true => format!("{} and {}", Name::AccountId, Name::Region),
+                    false => Name::AccountId.to_string(),
+                };
+                let host = rules::ecr_host(account, region).map_err(|e| Error::invalid(at, e))?;
+                rules::validate_registry(&host).map_err(|e| Error::invalid(Name::Registry, e))?;
+                Some(host)
+            }
+            _ => None,
+        };
+        let registry = match (self.registry, built) {
+            (Some(host), _) | (None, Some(host)) => Some(host),
+            (None, None) if layered && self.account_id.is_some() => {
+                return Err(Error::new(Name::Region, ErrorKind::NoRegion));
+            }
+            (None, None) if layered => return Err(Error::new("", ErrorKind::NoRegistry)),
+            (None, None) => None,
+        };
         if let Some(prefix) = &self.docker_hub_prefix {
             rules::validate_prefix(prefix).map_err(|e| Error::invalid(Name::DockerHubPrefix, e))?;
         }

@@ -40,7 +40,9 @@ impl Setting {
             }
             Slot::Digests(slot) => *slot = Some(v.parse().map_err(|e| Error::invalid(at, e))?),
             // Only a rules file has workloads: no text reads as one.
-            Slot::Workloads(_) => return Err(Error::invalid(at, "only a rules file sets workloads")),
+            Slot::Workloads(_) => {
+                return Err(Error::invalid(at, "only a rules file sets workloads"));
+            }
         }
         Ok(())
     }
@@ -77,7 +79,11 @@ impl Settings {
             match (row.slot)(&mut self) {
                 Slot::Text(slot) => *slot = slot.as_deref().and_then(value).map(str::to_string),
                 Slot::List(Some(list)) => {
-                    *list = list.iter().filter_map(|v| value(v)).map(str::to_string).collect();
+                    *list = list
+                        .iter()
+                        .filter_map(|v| value(v))
+                        .map(str::to_string)
+                        .collect();
                 }
                 Slot::Rules(slot) => {
                     if matches!(slot, Some(RuleList::Joined(s)) if split_list(s).is_empty()) {
@@ -99,10 +105,7 @@ fn fill<T>(hi: &mut Option<T>, lo: &mut Option<T>) {
 
 /// Splits a comma-separated list, trimming and dropping blanks.
 pub fn split_list(s: &str) -> Vec<String> {
-    s.split(',')
-        .filter_map(value)
-        .map(str::to_string)
-        .collect()
+    s.split(',').filter_map(value).map(str::to_string).collect()
 }
 
 /// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, any case and trimmed.
