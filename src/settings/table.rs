@@ -323,6 +323,21 @@ impl Setting {
         }
     }
 
+    /// The flag with its value, as messages write it: `--registry HOST`.
+    pub fn flag_and_value(&self) -> String {
+        match self.flag {
+            Flag::Value {
+                long, value_name, ..
+            }
+            | Flag::Choice {
+                long, value_name, ..
+            }
+            | Flag::Ambient { long, value_name } => format!("--{long} {value_name}"),
+            Flag::Off { long, .. } => format!("--{long}"),
+            Flag::FileOnly => self.option.to_string(),
+        }
+    }
+
     /// Whether a text value is a comma-separated list.
     pub fn is_list(&self) -> bool {
         let mut probe = Settings::default();
