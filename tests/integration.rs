@@ -38,5 +38,7 @@ mod shims;
 mod snapshots;
 /// Several files as one output stream.
 mod streams;
+/// The settings table against the README, --help and every reader of text values.
+mod table;
 /// The image-reference vectors of ../shared/vectors, row by row.
 mod vectors;

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
-use pullthrough::settings::{self, RuleList, Settings, Sources};
+use pullthrough::settings::{self, Settings, Sources};
 
+use super::flags::TableFlags;
 pub use super::threads::{ThreadCount, ThreadsArg};
-use pullthrough::Digests;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -26,21 +26,6 @@ Hosts: a ResourceList on stdin (kustomize, kpt) is answered as a KRM function; r
 .../PullThrough CONFIG it is kustomize's legacy exec plugin; run as helm or kustomize
 (install-shims) it runs the real tool, rewriting `helm template` and `kustomize build` output
 with the settings of the environment, and otherwise exits as the real tool does.";
-
-/// What `generate` reads besides its flags: argocd-cmp-server passes none of
-/// the filter's flags, so the settings come from the environment.
-const GENERATE_ENVIRONMENT: &str = "\
-Settings, highest precedence first:
-  the sidecar's environment: PULLTHROUGH_REGISTRY, PULLTHROUGH_ACCOUNT_ID with AWS_REGION
-    (or AWS_DEFAULT_REGION), PULLTHROUGH_DOCKER_HUB_PREFIX, PULLTHROUGH_RULES,
-    PULLTHROUGH_OPT_OUT_ANNOTATION, PULLTHROUGH_EXCLUDE, PULLTHROUGH_GENERIC,
-    PULLTHROUGH_OPERATOR_IMAGES, PULLTHROUGH_DIGESTS, PULLTHROUGH_LOG, PULLTHROUGH_REPORT
-  the sidecar's files: --rules-from (PULLTHROUGH_RULES_FROM), --config (PULLTHROUGH_CONFIG)
-  the app's plugin env: the same names as ARGOCD_ENV_PULLTHROUGH_* (they fill in only what the
-    sidecar leaves unset)
-Threads: --threads, else the sidecar's PULLTHROUGH_THREADS, else the cores available.
-From Argo CD: ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE, ARGOCD_APP_SOURCE_PATH, ARGOCD_APP_PARAMETERS,
-  KUBE_VERSION, KUBE_API_VERSIONS, and the build environment substituted in Helm parameters.";
 
 /// Rewrite Docker Hub (and other upstream) images in rendered Kubernetes
 /// manifests to an Amazon ECR pull-through cache, changing nothing else.
@@ -69,7 +54,7 @@ pub enum Command {
     Images(ImagesArgs),
     /// Render an Argo CD app (kustomization, Helm chart or plain files) and
     /// rewrite it: the config management plugin's generate command.
-    #[command(after_help = GENERATE_ENVIRONMENT)]
+    #[command(after_help = super::flags::generate_environment())]
     Generate(GenerateArgs),
     /// Copy this binary into DIR as `helm` and `kustomize`: the shims that
     /// stand in for Argo CD's own tools (docs/argocd.md), for an init
@@ -171,63 +156,9 @@ pub enum ImagesFormat {
 /// Flags that set [`Settings`]; each also reads an environment variable.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct SettingsArgs {
-    /// Cache registry host, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com.
-    #[arg(long, env = "PULLTHROUGH_REGISTRY", value_name = "HOST")]
-    registry: Option<String>,
-
-    /// AWS account ID (12 digits) to build the ECR host from, with --region.
-    #[arg(long, env = "PULLTHROUGH_ACCOUNT_ID", value_name = "ID")]
-    account_id: Option<String>,
-
-    /// AWS region to build the ECR host from [env: AWS_REGION, AWS_DEFAULT_REGION].
-    #[arg(long, value_name = "REGION")]
-    region: Option<String>,
-
-    /// ECR repository prefix of the Docker Hub pull-through cache rule [default: docker-hub].
-    #[arg(long, env = "PULLTHROUGH_DOCKER_HUB_PREFIX", value_name = "PREFIX")]
-    docker_hub_prefix: Option<String>,
-
-    /// Another upstream: images on HOST go to the cache prefix PREFIX
-    /// (e.g. quay.io=quay). Repeatable; the variable is comma-separated.
-    #[arg(
-        long = "rule",
-        env = "PULLTHROUGH_RULES",
-        value_name = "HOST=PREFIX",
-        value_delimiter = ','
-    )]
-    rules: Vec<String>,
-
-    /// Annotation that opts an object or pod template out when set to
-    /// "disabled" [default: idp.jppol.dk/ecr-pull-through-cache].
-    #[arg(long, env = "PULLTHROUGH_OPT_OUT_ANNOTATION", value_name = "KEY")]
-    opt_out_annotation: Option<String>,
-
-    /// Image glob never rewritten, matched as written and in canonical form
-    /// (e.g. 'docker.io/library/*'). Repeatable; the variable is comma-separated.
-    #[arg(
-        long,
-        env = "PULLTHROUGH_EXCLUDE",
-        value_name = "GLOB",
-        value_delimiter = ','
-    )]
-    exclude: Vec<String>,
-
-    /// Do not look for pod templates in kinds the workload table does not
-    /// know [env: PULLTHROUGH_GENERIC=false].
-    #[arg(long)]
-    no_generic: bool,
-
-    /// Leave the images operators read from their configuration as written:
-    /// operator custom-resource fields, image env vars and flags, embedded
-    /// configs [env: PULLTHROUGH_OPERATOR_IMAGES=false].
-    #[arg(long)]
-    no_operator_images: bool,
-
-    /// Digest-pinned images: rewrite them (ECR fills the cache only after a
-    /// pull by tag), or keep them as written [default: rewrite] [env:
-    /// PULLTHROUGH_DIGESTS].
-    #[arg(long, value_name = "POLICY", value_enum)]
-    digests: Option<DigestsArg>,
+    /// One flag per row of the settings table.
+    #[command(flatten)]
+    table: TableFlags,
 
     /// Rules file (YAML): registry, prefixes, rules, exclude, workloads.
     #[arg(long, env = "PULLTHROUGH_CONFIG", value_name = "FILE")]
@@ -249,7 +180,7 @@ impl SettingsArgs {
         host: Settings,
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<Sources, settings::Error> {
-        let flags = self.flags(&var)?;
+        let flags = self.table.settings(&var)?;
         let sources = Sources {
             flags,
             host,
@@ -258,61 +189,6 @@ impl SettingsArgs {
         };
         sources.read_files(self.rules_from.as_deref(), self.config.as_deref())
     }
-
-    /// The settings the flags give. Values are trimmed, and an empty one
-    /// (`PULLTHROUGH_RULES=`) counts as unset.
-    fn flags(&self, var: &impl Fn(&str) -> Option<String>) -> Result<Settings, settings::Error> {
-        let one = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-        };
-        let list = |l: &[String]| -> Vec<String> {
-            l.iter()
-                .map(|v| v.trim())
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-                .collect()
-        };
-        let (rules, exclude) = (list(&self.rules), list(&self.exclude));
-        Ok(Settings {
-            registry: one(&self.registry),
-            account_id: one(&self.account_id),
-            // Only an explicit --region here: AWS_REGION is ambient (EKS sets
-            // it in many pods), so it only fills in below every source.
-            region: one(&self.region),
-            docker_hub_prefix: one(&self.docker_hub_prefix),
-            docker_hub: None,
-            rules: (!rules.is_empty()).then(|| RuleList::Joined(rules.join(","))),
-            opt_out_annotation: one(&self.opt_out_annotation),
-            exclude: (!exclude.is_empty()).then_some(exclude),
-            workloads: None,
-            // --no-generic, else PULLTHROUGH_GENERIC (true or false); the
-            // same for --no-operator-images.
-            // A flag wins, and its variable is then not read at all.
-            generic: match self.no_generic {
-                true => Some(false),
-                false => settings::bool_var(var, "PULLTHROUGH_GENERIC")?,
-            },
-            operator_images: match self.no_operator_images {
-                true => Some(false),
-                false => settings::bool_var(var, "PULLTHROUGH_OPERATOR_IMAGES")?,
-            },
-            digests: match self.digests {
-                Some(DigestsArg::Rewrite) => Some(Digests::Rewrite),
-                Some(DigestsArg::Keep) => Some(Digests::Keep),
-                None => settings::digests_var(var, "PULLTHROUGH_DIGESTS")?,
-            },
-        })
-    }
-}
-
-/// `--digests`: what happens to a digest-pinned image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum DigestsArg {
-    Rewrite,
-    Keep,
 }
 
 /// Where messages and the report go.

@@ -5,6 +5,7 @@
 //! | module       | its one job                                         |
 //! |--------------|-----------------------------------------------------|
 //! | [`args`]     | clap's definitions; the settings layer of the flags |
+//! | [`flags`]    | the settings' flags, built from the settings table   |
 //! | [`filter`]   | the pipe, `--check` and `images`                    |
 //! | [`krm`]      | answering a KRM function's `ResourceList`            |
 //! | [`generate`] | `pullthrough generate`, for Argo CD                  |
@@ -18,6 +19,7 @@
 
 mod args;
 mod filter;
+mod flags;
 mod generate;
 mod krm;
 mod meta;
@@ -34,7 +36,7 @@ use std::process::ExitCode;
 use pullthrough::adapter::argocd::{ParamError, render};
 use pullthrough::adapter::shim::Tool;
 use pullthrough::adapter::{self, kustomize};
-use pullthrough::settings::{self, ErrorKind};
+use pullthrough::settings::{self, ErrorKind, Name, PREFIX, REGION_VARIABLES};
 use pullthrough::yaml;
 
 use args::Command;
@@ -143,32 +145,41 @@ pub enum Host {
 }
 
 impl Host {
-    /// Where this host takes the cache registry from.
-    pub fn registry_sources(self) -> &'static str {
+    /// Where this host takes the cache registry from, named as the
+    /// settings table names the registry, the account and the region.
+    pub fn registry_sources(self) -> String {
+        let (registry, account) = (Name::Registry.setting(), Name::AccountId.setting());
+        let var = |s: &settings::Setting| format!("{PREFIX}{}", s.variable().unwrap_or_default());
+        let (flag, registry_var, account_var) =
+            (registry.flag_and_value(), var(registry), var(account));
+        let long = |name: Name| name.setting().long().unwrap_or_default();
+        let region = REGION_VARIABLES[0];
         match self {
-            Host::Pipe => {
-                "set --registry HOST (or PULLTHROUGH_REGISTRY), or --account-id and --region"
-            }
-            Host::Krm => {
-                "set `registry` in the functionConfig (ConfigMap data, or a \
-                 pullthrough.dev/v1alpha1 PullThrough spec), or --registry HOST (or \
-                 PULLTHROUGH_REGISTRY)"
-            }
-            Host::KustomizePlugin => {
-                "set `spec.registry` in the PullThrough config object, or PULLTHROUGH_REGISTRY"
-            }
+            Host::Pipe => format!(
+                "set {flag} (or {registry_var}), or --{} and --{}",
+                long(Name::AccountId),
+                long(Name::Region)
+            ),
+            Host::Krm => format!(
+                "set `{}` in the functionConfig (ConfigMap data, or a \
+                 pullthrough.dev/v1alpha1 PullThrough spec), or {flag} (or {registry_var})",
+                registry.option
+            ),
+            Host::KustomizePlugin => format!(
+                "set `spec.{}` in the PullThrough config object, or {registry_var}",
+                registry.file_key
+            ),
             // generate has no --registry: argocd-cmp-server passes no flags.
-            Host::ArgoCd => {
-                "generate takes it from the sidecar's environment (PULLTHROUGH_REGISTRY, or \
-                 PULLTHROUGH_ACCOUNT_ID and AWS_REGION), its --config or --rules-from file, or \
-                 the app's plugin env (PULLTHROUGH_REGISTRY)"
-            }
+            Host::ArgoCd => format!(
+                "generate takes it from the sidecar's environment ({registry_var}, or \
+                 {account_var} and {region}), its --config or --rules-from file, or \
+                 the app's plugin env ({registry_var})"
+            ),
             // A shim has no flags of its own: they are the real tool's.
-            Host::Shim(_) => {
+            Host::Shim(_) => format!(
                 "the shims take it from the environment of the process that runs them (Argo \
-                 CD's repo-server container): set PULLTHROUGH_REGISTRY, or \
-                 PULLTHROUGH_ACCOUNT_ID and AWS_REGION"
-            }
+                 CD's repo-server container): set {registry_var}, or {account_var} and {region}"
+            ),
         }
     }
 }

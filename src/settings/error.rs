@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use super::table::{self, Name, REGION_VARIABLES};
+
 /// A setting that cannot be used, and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
@@ -71,14 +73,18 @@ impl fmt::Display for ErrorKind {
             // Where a registry can be set depends on the host: the caller
             // says (the binary's `Failure`).
             ErrorKind::NoRegistry => f.write_str("no cache registry"),
-            ErrorKind::NoRegion => f.write_str(
-                "missing: an account ID is set, and the registry host needs its region too \
-                 (--region, AWS_REGION or AWS_DEFAULT_REGION)",
-            ),
-            ErrorKind::UnknownSetting => f.write_str(
-                "unknown setting (expected registry, account-id, region, docker-hub-prefix, \
-                 rules, opt-out-annotation, exclude, generic, operator-images or digests)",
-            ),
+            ErrorKind::NoRegion => {
+                let [first, then] = REGION_VARIABLES;
+                write!(
+                    f,
+                    "missing: an account ID is set, and the registry host needs its region too \
+                     (--{}, {first} or {then})",
+                    Name::Region.setting().long().unwrap_or_default()
+                )
+            }
+            ErrorKind::UnknownSetting => {
+                write!(f, "unknown setting (expected {})", table::option_names())
+            }
             ErrorKind::Schema(m) | ErrorKind::Invalid(m) | ErrorKind::Unreadable(m) => {
                 f.write_str(m)
             }
@@ -97,69 +103,3 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
-
-/// A setting, for messages that are about the setting rather than one place
-/// it was written. Its one name is the long option's (which is also its key
-/// in a ConfigMap `functionConfig`); where a rules file spells it otherwise,
-/// that spelling follows in parentheses: `docker-hub-prefix (dockerHubPrefix)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Name {
-    Registry,
-    AccountId,
-    Region,
-    DockerHubPrefix,
-    Rules,
-    OptOutAnnotation,
-    Exclude,
-    Workloads,
-    Generic,
-    OperatorImages,
-    Digests,
-}
-
-impl Name {
-    /// The long option's name, without dashes: `docker-hub-prefix`.
-    pub fn option(self) -> &'static str {
-        match self {
-            Name::Registry => "registry",
-            Name::AccountId => "account-id",
-            Name::Region => "region",
-            Name::DockerHubPrefix => "docker-hub-prefix",
-            Name::Rules => "rules",
-            Name::OptOutAnnotation => "opt-out-annotation",
-            Name::Exclude => "exclude",
-            Name::Workloads => "workloads",
-            Name::Generic => "generic",
-            Name::OperatorImages => "operator-images",
-            Name::Digests => "digests",
-        }
-    }
-
-    /// The key in a rules file and a `PullThrough` spec: `dockerHubPrefix`.
-    pub fn file_key(self) -> &'static str {
-        match self {
-            Name::AccountId => "accountId",
-            Name::DockerHubPrefix => "dockerHubPrefix",
-            Name::OptOutAnnotation => "optOutAnnotation",
-            Name::OperatorImages => "operatorImages",
-            other => other.option(),
-        }
-    }
-}
-
-impl fmt::Display for Name {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (option, key) = (self.option(), self.file_key());
-        if option == key {
-            f.write_str(option)
-        } else {
-            write!(f, "{option} ({key})")
-        }
-    }
-}
-
-impl From<Name> for String {
-    fn from(name: Name) -> String {
-        name.to_string()
-    }
-}

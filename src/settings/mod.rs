@@ -2,7 +2,9 @@
 //!
 //! | module       | its one job                                              |
 //! |--------------|----------------------------------------------------------|
+//! | `table`    | [`SETTINGS`]: each setting declared once, as data; [`Name`] |
 //! | `schema`   | [`Settings`]: what one source gives, every field optional |
+//! | `text`     | how a text value reads (trimmed, blank is unset); layering, slot by slot |
 //! | `sources`  | reading a source (environment, `key=value` pairs, JSON, the rules file); [`Sources`], the precedence |
 //! | `describe` | reading `aws ecr describe-pull-through-cache-rules` output |
 //! | `resolve`  | checking values and filling defaults: [`Settings`] → [`Config`] |
@@ -20,13 +22,14 @@ mod error;
 mod resolve;
 mod schema;
 mod sources;
+mod table;
+mod text;
 
-pub use error::{Error, ErrorKind, Name};
+pub use error::{Error, ErrorKind};
 pub use schema::{FullRule, Hosts, RuleList, RuleSpec, Settings};
-pub use sources::{
-    REGION_VARIABLES, Sources, ambient_region, bool_var, count_var, digests_var, parse_bool,
-    split_list,
-};
+pub use sources::{Sources, ambient_region, count_var};
+pub use table::{Flag, Name, PREFIX, REGION_VARIABLES, SETTINGS, Setting, Slot, option_names};
+pub use text::{parse_bool, split_list, value};
 
 #[cfg(test)]
 mod tests {

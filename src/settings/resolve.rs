@@ -1,87 +1,122 @@
 //! From layered [`Settings`] to a [`Config`]: every value checked, defaults
-//! filled. [`Settings::validate`] checks one source on its own, so that its
-//! errors can name the file they came from.
+//! filled. The checks are one function, [`Settings::checked`]: a rules file
+//! is checked on its own when read ([`Settings::validate`]), so that its
+//! errors name the file, and the layered settings by [`Settings::resolve`].
 
-use super::sources::split_list;
+use super::text::split_list;
 use super::{Error, ErrorKind, FullRule, Hosts, Name, RuleList, RuleSpec, Settings};
 use crate::config::{Config, DEFAULT_DOCKER_HUB_PREFIX, DEFAULT_OPT_OUT_ANNOTATION};
 use crate::exclude::Exclude;
 use crate::rules::{self, Rules, Upstream};
+use crate::workload::WorkloadSpec;
+
+/// The present settings, each checked and built into what a [`Config`]
+/// holds; unset ones stay `None`.
+struct Checked {
+    /// The registry host, given or built from the account and region.
+    registry: Option<String>,
+    docker_hub_prefix: Option<String>,
+    upstreams: Option<Vec<Upstream>>,
+    exclude: Option<Exclude>,
+    workloads: Option<Vec<WorkloadSpec>>,
+}
 
 impl Settings {
     /// Checks every setting that is present, on its own.
     pub fn validate(&self) -> Result<(), Error> {
-        if let Some(registry) = &self.registry {
-            rules::validate_registry(registry).map_err(|e| Error::invalid(Name::Registry, e))?;
-        }
-        if let (Some(account), Some(region)) = (&self.account_id, &self.region) {
-            rules::ecr_host(account, region).map_err(|e| Error::invalid(Name::AccountId, e))?;
-        }
-        if let Some(prefix) = &self.docker_hub_prefix {
-            rules::validate_prefix(prefix).map_err(|e| Error::invalid(Name::DockerHubPrefix, e))?;
-        }
-        let rules = self.rules.clone().map(RuleList::into_specs);
-        for (i, rule) in rules.into_iter().flatten().enumerate() {
-            rule.into_upstream(i)?;
-        }
-        if let Some(patterns) = &self.exclude {
-            Exclude::new(patterns.clone()).map_err(|e| Error::invalid(Name::Exclude, e))?;
-        }
-        for (i, w) in self.workloads.iter().flatten().enumerate() {
-            w.validate()
-                .map_err(|e| Error::invalid(format!("workloads[{i}]"), e))?;
-        }
-        Ok(())
+        self.clone().checked(false).map(drop)
     }
 
     /// Checks everything and builds the configuration, filling defaults.
     pub fn resolve(self) -> Result<Config, Error> {
-        let registry = match (self.registry, self.account_id) {
-            (Some(host), _) => host,
-            (None, Some(account)) => {
-                let region = self
-                    .region
-                    .ok_or_else(|| Error::new(Name::Region, ErrorKind::NoRegion))?;
-                rules::ecr_host(&account, &region).map_err(|e| {
-                    Error::invalid(format!("{} and {}", Name::AccountId, Name::Region), e)
-                })?
-            }
-            (None, None) => return Err(Error::new("", ErrorKind::NoRegistry)),
-        };
-        rules::validate_registry(&registry).map_err(|e| Error::invalid(Name::Registry, e))?;
-        let prefix = self
+        let (docker_hub, opt_out_annotation) = (self.docker_hub, self.opt_out_annotation.clone());
+        let (generic, operator_images, digests) =
+            (self.generic, self.operator_images, self.digests);
+        let checked = self.checked(true)?;
+        // `checked(true)` has a registry or an error.
+        let registry = checked.registry.unwrap_or_default();
+        let prefix = checked
             .docker_hub_prefix
             .unwrap_or_else(|| DEFAULT_DOCKER_HUB_PREFIX.to_string());
-        rules::validate_prefix(&prefix).map_err(|e| Error::invalid(Name::DockerHubPrefix, e))?;
         let mut rules = Rules::new(registry, prefix);
-        if self.docker_hub == Some(false) {
+        if docker_hub == Some(false) {
             rules.upstreams.clear();
         }
-        let specs = self.rules.map(RuleList::into_specs);
-        for (i, rule) in specs.into_iter().flatten().enumerate() {
-            rules.upstreams.push(rule.into_upstream(i)?);
+        rules
+            .upstreams
+            .extend(checked.upstreams.unwrap_or_default());
+        let exclude = match checked.exclude {
+            Some(exclude) => exclude,
+            None => Exclude::new(Vec::new()).map_err(|e| Error::invalid(Name::Exclude, e))?,
+        };
+        Ok(Config {
+            rules,
+            opt_out_annotation: opt_out_annotation
+                .unwrap_or_else(|| DEFAULT_OPT_OUT_ANNOTATION.to_string()),
+            exclude,
+            workloads: checked.workloads.unwrap_or_default(),
+            generic: generic.unwrap_or(true),
+            operator_images: operator_images.unwrap_or(true),
+            digests: digests.unwrap_or_default(),
+        })
+    }
+
+    /// Every present value checked, once, in the table's order. `layered`
+    /// settings are all there is: a missing registry is an error, first of
+    /// all.
+    fn checked(self, layered: bool) -> Result<Checked, Error> {
+        if let Some(host) = &self.registry {
+            rules::validate_registry(host).map_err(|e| Error::invalid(Name::Registry, e))?;
         }
-        let exclude = Exclude::new(self.exclude.unwrap_or_default())
-            .map_err(|e| Error::invalid(Name::Exclude, e))?;
-        let workloads = self.workloads.unwrap_or_default();
-        for (i, w) in workloads.iter().enumerate() {
+        // Layered, a registry replaces the account, and the account and the
+        // region may come from two sources: name both.
+        let built = match (&self.account_id, &self.region) {
+            (Some(account), Some(region)) if !layered || self.registry.is_none() => {
+                let at = match layered {
+                    true => format!("{} and {}", Name::AccountId, Name::Region),
+                    false => Name::AccountId.to_string(),
+                };
+                let host = rules::ecr_host(account, region).map_err(|e| Error::invalid(at, e))?;
+                rules::validate_registry(&host).map_err(|e| Error::invalid(Name::Registry, e))?;
+                Some(host)
+            }
+            _ => None,
+        };
+        let registry = match (self.registry, built) {
+            (Some(host), _) | (None, Some(host)) => Some(host),
+            (None, None) if layered && self.account_id.is_some() => {
+                return Err(Error::new(Name::Region, ErrorKind::NoRegion));
+            }
+            (None, None) if layered => return Err(Error::new("", ErrorKind::NoRegistry)),
+            (None, None) => None,
+        };
+        if let Some(prefix) = &self.docker_hub_prefix {
+            rules::validate_prefix(prefix).map_err(|e| Error::invalid(Name::DockerHubPrefix, e))?;
+        }
+        let upstreams = self
+            .rules
+            .map(|list| {
+                let specs = list.into_specs().into_iter().enumerate();
+                specs.map(|(i, rule)| rule.into_upstream(i)).collect()
+            })
+            .transpose()?;
+        let exclude = self
+            .exclude
+            .map(|patterns| Exclude::new(patterns).map_err(|e| Error::invalid(Name::Exclude, e)))
+            .transpose()?;
+        for (i, w) in self.workloads.iter().flatten().enumerate() {
             w.validate()
                 .map_err(|e| Error::invalid(format!("workloads[{i}]"), e))?;
         }
-        let opt_out_annotation = self
-            .opt_out_annotation
-            .unwrap_or_else(|| DEFAULT_OPT_OUT_ANNOTATION.to_string());
-        if opt_out_annotation.trim().is_empty() {
+        if (self.opt_out_annotation.as_deref()).is_some_and(|a| a.trim().is_empty()) {
             return Err(Error::invalid(Name::OptOutAnnotation, "must not be empty"));
         }
-        Ok(Config {
-            rules,
-            opt_out_annotation,
+        Ok(Checked {
+            registry,
+            docker_hub_prefix: self.docker_hub_prefix,
+            upstreams,
             exclude,
-            workloads,
-            generic: self.generic.unwrap_or(true),
-            operator_images: self.operator_images.unwrap_or(true),
-            digests: self.digests.unwrap_or_default(),
+            workloads: self.workloads,
         })
     }
 }

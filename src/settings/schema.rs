@@ -124,35 +124,3 @@ pub enum Hosts {
     One(String),
     Many(Vec<String>),
 }
-
-impl Settings {
-    /// These settings, with `lower` filling what they leave unset.
-    #[must_use]
-    pub fn over(self, lower: Settings) -> Settings {
-        let names_registry = self.registry.is_some() || self.account_id.is_some();
-        Settings {
-            // The registry, or the account it is built from, is one setting:
-            // a higher source naming either replaces both.
-            registry: if names_registry {
-                self.registry
-            } else {
-                lower.registry
-            },
-            account_id: if names_registry {
-                self.account_id
-            } else {
-                lower.account_id
-            },
-            region: self.region.or(lower.region),
-            docker_hub_prefix: self.docker_hub_prefix.or(lower.docker_hub_prefix),
-            docker_hub: self.docker_hub.or(lower.docker_hub),
-            rules: self.rules.or(lower.rules),
-            opt_out_annotation: self.opt_out_annotation.or(lower.opt_out_annotation),
-            exclude: self.exclude.or(lower.exclude),
-            workloads: self.workloads.or(lower.workloads),
-            generic: self.generic.or(lower.generic),
-            operator_images: self.operator_images.or(lower.operator_images),
-            digests: self.digests.or(lower.digests),
-        }
-    }
-}

@@ -6,84 +6,50 @@
 
 use std::path::Path;
 
-use super::{Error, ErrorKind, RuleList, Settings};
-
-/// The ambient region variables, in the AWS CLI's order: EKS sets them in
-/// many pods, so they only ever fill in a region no source gives.
-pub const REGION_VARIABLES: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
+use super::table::{REGION_VARIABLES, SETTINGS, Setting};
+use super::text::value;
+use super::{Error, ErrorKind, Settings};
 
 impl Settings {
-    /// Settings from environment variables named `<prefix>REGISTRY`,
-    /// `<prefix>ACCOUNT_ID`, `<prefix>DOCKER_HUB_PREFIX`, `<prefix>RULES`
-    /// (comma-separated), `<prefix>OPT_OUT_ANNOTATION`, `<prefix>EXCLUDE`
-    /// (comma-separated), `<prefix>GENERIC` and `<prefix>OPERATOR_IMAGES`
-    /// (`true`/`false`), `<prefix>DIGESTS` (`rewrite`/`keep`). The region
-    /// comes from `AWS_REGION`, then `AWS_DEFAULT_REGION`, when `with_region`.
-    /// Blank values count as unset.
+    /// Settings from the environment variables that stand for the flags,
+    /// each named `<prefix><variable>` as [`SETTINGS`] names it
+    /// (`PULLTHROUGH_REGISTRY`, `ARGOCD_ENV_PULLTHROUGH_REGISTRY`). The
+    /// region comes from `AWS_REGION`, then `AWS_DEFAULT_REGION`, when
+    /// `with_region`. Values read as every text value does
+    /// ([`Setting::read`]): trimmed, blank is unset.
     pub fn from_env(
         var: impl Fn(&str) -> Option<String>,
         prefix: &str,
         with_region: bool,
     ) -> Result<Settings, Error> {
-        let get = |name: &str| var(&format!("{prefix}{name}")).filter(|v| !v.trim().is_empty());
-        let generic = bool_var(&var, &format!("{prefix}GENERIC"))?;
-        let operator_images = bool_var(&var, &format!("{prefix}OPERATOR_IMAGES"))?;
-        let digests = digests_var(&var, &format!("{prefix}DIGESTS"))?;
-        let region = with_region.then(|| ambient_region(&var)).flatten();
-        Ok(Settings {
-            registry: get("REGISTRY"),
-            account_id: get("ACCOUNT_ID"),
-            region,
-            docker_hub_prefix: get("DOCKER_HUB_PREFIX"),
-            docker_hub: None,
-            rules: get("RULES").map(RuleList::Joined),
-            opt_out_annotation: get("OPT_OUT_ANNOTATION"),
-            exclude: get("EXCLUDE").map(|v| split_list(&v)),
-            workloads: None,
-            generic,
-            operator_images,
-            digests,
-        })
+        let mut settings = Settings::default();
+        for row in SETTINGS {
+            if let Some(variable) = row.variable() {
+                let name = format!("{prefix}{variable}");
+                if let Some(raw) = var(&name) {
+                    row.read(&mut settings, &raw, &name)?;
+                }
+            }
+        }
+        if with_region {
+            settings.region = ambient_region(&var);
+        }
+        Ok(settings)
     }
 
-    /// Settings from `key = value` pairs named like the long options
-    /// (`registry`, `account-id`, `region`, `docker-hub-prefix`, `rules`,
-    /// `opt-out-annotation`, `exclude`, `generic`, `operator-images`,
-    /// `digests`), as a KRM ConfigMap
-    /// `functionConfig`'s `data` holds them. Unknown keys are errors.
+    /// Settings from `key = value` pairs named as [`SETTINGS`] names them
+    /// (`registry`, `account-id`, …), as a KRM ConfigMap `functionConfig`'s
+    /// `data` holds them. Unknown keys are errors.
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Settings, Error> {
-        let mut s = Settings::default();
-        for (key, value) in pairs {
-            let v = Some(value.to_string()).filter(|v| !v.trim().is_empty());
-            match key {
-                "registry" => s.registry = v,
-                "account-id" => s.account_id = v,
-                "region" => s.region = v,
-                "docker-hub-prefix" => s.docker_hub_prefix = v,
-                "rules" => s.rules = v.map(RuleList::Joined),
-                "opt-out-annotation" => s.opt_out_annotation = v,
-                "exclude" => s.exclude = v.map(|v| split_list(&v)),
-                "generic" => {
-                    s.generic = v
-                        .map(|v| parse_bool(&v).ok_or_else(|| not_bool(key, &v)))
-                        .transpose()?;
-                }
-                "operator-images" => {
-                    s.operator_images = v
-                        .map(|v| parse_bool(&v).ok_or_else(|| not_bool(key, &v)))
-                        .transpose()?;
-                }
-                "digests" => {
-                    s.digests = v
-                        .map(|v| v.parse().map_err(|e| Error::invalid(key, e)))
-                        .transpose()?;
-                }
-                _ => return Err(Error::new(key, ErrorKind::UnknownSetting)),
-            }
+        let mut settings = Settings::default();
+        for (key, raw) in pairs {
+            let row = Setting::by_option(key)
+                .ok_or_else(|| Error::new(key, ErrorKind::UnknownSetting))?;
+            row.read(&mut settings, raw, key)?;
         }
-        Ok(s)
+        Ok(settings)
     }
 
     /// Settings from a JSON value with the file schema (a rules file, a
@@ -95,6 +61,7 @@ impl Settings {
             let at = if path == "." { String::new() } else { path };
             Error::new(at, ErrorKind::Schema(e.into_inner().to_string())).within(source, false)
         })?;
+        let settings = settings.tidy();
         settings.validate().map_err(|e| e.within(source, false))?;
         Ok(settings)
     }
@@ -115,33 +82,13 @@ impl Settings {
     }
 }
 
-/// A `true`/`false` variable (also `1`/`0`, `yes`/`no`, `on`/`off`, any
-/// case); blank is unset.
-pub fn bool_var(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<Option<bool>, Error> {
-    var(name)
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| parse_bool(&v).ok_or_else(|| not_bool(name, &v)))
-        .transpose()
-}
-
-/// A `rewrite`/`keep` variable (any case); blank is unset.
-pub fn digests_var(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &str,
-) -> Result<Option<crate::Digests>, Error> {
-    var(name)
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| v.parse().map_err(|e| Error::invalid(name, e)))
-        .transpose()
-}
-
 /// A count of 1 or more (`PULLTHROUGH_THREADS`); blank is unset.
 pub fn count_var(
     var: &impl Fn(&str) -> Option<String>,
     name: &str,
 ) -> Result<Option<std::num::NonZeroUsize>, Error> {
     var(name)
-        .filter(|v| !v.trim().is_empty())
+        .filter(|v| value(v).is_some())
         .map(|v| {
             v.trim().parse().map_err(|_| {
                 Error::invalid(
@@ -153,11 +100,12 @@ pub fn count_var(
         .transpose()
 }
 
-/// `AWS_REGION`, else `AWS_DEFAULT_REGION`, if set and not empty.
+/// `AWS_REGION`, else `AWS_DEFAULT_REGION`, if set and not blank;
+/// trimmed.
 pub fn ambient_region(var: &impl Fn(&str) -> Option<String>) -> Option<String> {
     REGION_VARIABLES
         .iter()
-        .find_map(|k| var(k).filter(|v| !v.is_empty()))
+        .find_map(|k| var(k).as_deref().and_then(value).map(str::to_string))
 }
 
 /// Every source of settings for one run, in precedence order: a setting
@@ -216,26 +164,4 @@ impl Sources {
             .over(ambient)
             .resolve()
     }
-}
-
-/// Splits a comma-separated list, trimming and dropping blanks.
-pub fn split_list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, any case and trimmed.
-pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-fn not_bool(setting: impl Into<String>, value: &str) -> Error {
-    Error::invalid(setting, format!("expected true or false, got {value:?}"))
 }

@@ -28,7 +28,7 @@ use crate::settings::{self, Settings, Sources};
 pub const APP_PREFIX: &str = "ARGOCD_ENV_PULLTHROUGH_";
 
 /// The prefix of the sidecar's (the platform's) settings.
-pub const PLATFORM_PREFIX: &str = "PULLTHROUGH_";
+pub const PLATFORM_PREFIX: &str = settings::PREFIX;
 
 /// What argocd-cmp-server asks of one `generate` run.
 #[derive(Debug, Clone, PartialEq, Eq)]
