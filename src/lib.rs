@@ -40,9 +40,11 @@
 
 pub mod adapter;
 mod config;
+mod decide;
 mod diag;
 mod embedded;
 mod exclude;
+mod find;
 mod locate;
 mod operator;
 mod parallel;
@@ -52,6 +54,7 @@ pub mod report;
 mod rewrite;
 pub mod rules;
 pub mod settings;
+mod site;
 mod splice;
 pub mod stream;
 #[cfg(test)]
@@ -60,11 +63,12 @@ mod workload;
 pub mod yaml;
 
 pub use config::{Config, DEFAULT_DOCKER_HUB_PREFIX, DEFAULT_OPT_OUT_ANNOTATION, Digests};
+pub use decide::{Image, Status};
 pub use diag::Warning;
 pub use exclude::{Exclude, InvalidPattern};
 pub use locate::Object;
 pub use parallel::{Threads, plan, rewrite_with, seams};
 pub use path::{FieldPath, Segment};
-pub use rewrite::{Image, Outcome, Plan, Status, rewrite};
+pub use rewrite::{Outcome, Plan, rewrite};
 pub use splice::Edit;
 pub use workload::{InvalidWorkload, PathSpec, ShapeName, WorkloadSpec};
