@@ -34,7 +34,10 @@ if [ -z "${BASE_BIN:-}" ]; then
     BASE_BIN=$target/compare-base/release/pullthrough
 fi
 cargo build --quiet --release --locked
-NEW_BIN=$target/release/pullthrough
+# Both under one name: clap's usage messages name the binary.
+mkdir -p "$scratch/bin/base" "$scratch/bin/new"
+cp "$BASE_BIN" "$scratch/bin/base/pullthrough"
+cp "$target/release/pullthrough" "$scratch/bin/new/pullthrough"
 
 registry=123456789012.dkr.ecr.eu-west-1.amazonaws.com
 mapfile -t files < <(find testdata -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) | sort)
@@ -50,8 +53,7 @@ run() {
     shift 2
     cases=$((cases + 1))
     for side in base new; do
-        local bin=$BASE_BIN out=$scratch/$side/$cases
-        [ $side = new ] && bin=$NEW_BIN
+        local bin=$scratch/bin/$side/pullthrough out=$scratch/$side/$cases
         mkdir -p "$out"
         # The report's path is the same for both, as it is printed nowhere.
         local report=$scratch/report.json
@@ -74,8 +76,10 @@ for operator in "" --no-operator-images; do
         for f in "${files[@]}"; do
             # A golden file's first line may add flags.
             extra=$(sed -n '1s/^# pullthrough-args: //p' "$f")
+            flag=$operator
+            case " $extra " in *" $operator "*) flag= ;; esac
             # shellcheck disable=SC2086
-            run "$f (stdin) $mode $extra" "$f" --registry "$registry" $operator $threads $extra
+            run "$f (stdin) $mode $extra" "$f" --registry "$registry" $flag $threads $extra
             # shellcheck disable=SC2086
             run "$f (argument) $mode" /dev/null --registry "$registry" $operator $threads "$f"
         done
@@ -88,7 +92,7 @@ for operator in "" --no-operator-images; do
     done
 done
 
-echo "compared $cases runs of $BASE_BIN ($base) and $NEW_BIN on ${#files[@]} files"
+echo "compared $cases runs of $base's binary and this checkout's on ${#files[@]} files"
 if [ ${#differ[@]} -eq 0 ]; then
     echo "every stdout, stderr, report and exit code is the same"
     exit 0
