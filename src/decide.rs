@@ -141,14 +141,13 @@ pub(crate) fn decide(
     image: usize,
     config: &Config,
 ) -> (Image, Option<Edit>, Vec<Warning>) {
-    let original = site.original().map(str::to_string);
     let mut edit = None;
     let mut notes = Vec::new();
-    let (status, result) = match site.field {
+    let (status, result) = match &site.field {
         // 1.
         Field::Alias => (Status::Alias, None),
         Field::Collection | Field::NotAString(_) => (Status::NotAString, None),
-        Field::Unreadable(why) => (why.into(), None),
+        Field::Unreadable(why) => (why.clone().into(), None),
         // 2, 3.
         _ if site.opted_out => (Status::OptedOut, None),
         Field::Anchored(_) => (Status::Anchored, None),
@@ -167,9 +166,9 @@ pub(crate) fn decide(
                 }
                 // 8.
                 Decision::Rewrite { image, notes: n } => {
-                    let filled = match (scalar::is_safe_value(&image), text.slot) {
+                    let filled = match (scalar::is_safe_value(&image), &text.slot) {
                         (false, _) => Err(Status::Unsupported(scalar::Unsupported::UnsafeValue)),
-                        (true, Err(why)) => Err(why.into()),
+                        (true, Err(why)) => Err(why.clone().into()),
                         (true, Ok(slot)) => slot.fill(&image).map_err(Status::Unsupported),
                     };
                     match filled {
@@ -184,6 +183,8 @@ pub(crate) fn decide(
             },
         },
     };
+    // The image as written moves into the record: no copy of it is made.
+    let original = site.field.into_original();
     notes.extend(status.warning(original.as_deref()));
     let warnings = notes
         .into_iter()

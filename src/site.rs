@@ -68,6 +68,17 @@ pub(crate) enum Uneditable {
     Unsupported(Unsupported),
 }
 
+impl Field {
+    /// The image as written, when the field is a scalar.
+    pub fn into_original(self) -> Option<String> {
+        match self {
+            Field::NotAString(value) | Field::Anchored(value) => Some(value),
+            Field::Text(text) => Some(text.image),
+            Field::Alias | Field::Collection | Field::Unreadable(_) => None,
+        }
+    }
+}
+
 impl Site {
     /// The site the locator found at `spot` of `doc`, a document of `text`.
     pub fn read(text: &str, doc: &Document, spot: Spot) -> Site {
@@ -96,15 +107,6 @@ impl Site {
             object: spot.object,
             opted_out: spot.opted_out,
             field,
-        }
-    }
-
-    /// The image as written, when the field is a scalar.
-    pub fn original(&self) -> Option<&str> {
-        match &self.field {
-            Field::NotAString(value) | Field::Anchored(value) => Some(value),
-            Field::Text(text) => Some(&text.image),
-            Field::Alias | Field::Collection | Field::Unreadable(_) => None,
         }
     }
 }
