@@ -10,9 +10,9 @@
 //! | stage  | module                        | data in → data out                          |
 //! |--------|-------------------------------|---------------------------------------------|
 //! | read   | [`rewrite()`]                 | bytes → `&str` (UTF-8 checked, BOM kept)    |
-//! | locate | [`yaml`], `workload`, `locate` | text → documents → sites with a [`FieldPath`] |
-//! | decide | `exclude`, [`rules`] (on [`reference`](mod@reference)) | image string → [`rules::Decision`] |
-//! | encode | `yaml::scalar`                | site + new image → [`Edit`]                 |
+//! | find   | `find`: [`yaml`], `locate` (on `workload`, `operator`), `embedded` | text → documents → sites (`site`: plain data, each with a [`FieldPath`] and its bytes in the text) |
+//! | decide | `decide`: `exclude`, [`rules`] (on [`reference`](mod@reference)) | site → [`Image`], [`Warning`]s, new image |
+//! | encode | `yaml::scalar`                | the site's slot + new image → [`Edit`]      |
 //! | splice | `splice`, [`Plan`]            | text + edits → new text, or its pieces      |
 //! | write  | the binary (`src/cli/`)       | text → stdout, [`Warning`]s → stderr        |
 //!

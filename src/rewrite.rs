@@ -1,6 +1,6 @@
 //! The pipeline: read → find → decide → splice. A stream in, the same
 //! stream out with its images rewritten, and a record of every image field
-//! seen ([`Image`]) with why it ended as it did ([`Status`]).
+//! seen ([`Image`]) with why it ended as it did ([`crate::Status`]).
 
 use crate::config::Config;
 use crate::decide::{Image, decide};
