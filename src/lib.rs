@@ -10,9 +10,9 @@
 //! | stage  | module                        | data in → data out                          |
 //! |--------|-------------------------------|---------------------------------------------|
 //! | read   | [`rewrite()`]                 | bytes → `&str` (UTF-8 checked, BOM kept)    |
-//! | locate | [`yaml`], `workload`, `locate` | text → documents → sites with a [`FieldPath`] |
-//! | decide | `exclude`, [`rules`] (on [`reference`](mod@reference)) | image string → [`rules::Decision`] |
-//! | encode | `yaml::scalar`                | site + new image → [`Edit`]                 |
+//! | find   | `find`: [`yaml`], `locate` (on `workload`, `operator`), `embedded` | text → documents → sites (`site`: plain data, each with a [`FieldPath`] and its bytes in the text) |
+//! | decide | `decide`: `exclude`, [`rules`] (on [`reference`](mod@reference)) | site → [`Image`], [`Warning`]s, new image |
+//! | encode | `yaml::scalar`                | the site's slot + new image → [`Edit`]      |
 //! | splice | `splice`, [`Plan`]            | text + edits → new text, or its pieces      |
 //! | write  | the binary (`src/cli/`)       | text → stdout, [`Warning`]s → stderr        |
 //!
@@ -40,9 +40,11 @@
 
 pub mod adapter;
 mod config;
+mod decide;
 mod diag;
 mod embedded;
 mod exclude;
+mod find;
 mod locate;
 mod operator;
 mod parallel;
@@ -52,6 +54,7 @@ pub mod report;
 mod rewrite;
 pub mod rules;
 pub mod settings;
+mod site;
 mod splice;
 pub mod stream;
 #[cfg(test)]
@@ -60,11 +63,12 @@ mod workload;
 pub mod yaml;
 
 pub use config::{Config, DEFAULT_DOCKER_HUB_PREFIX, DEFAULT_OPT_OUT_ANNOTATION, Digests};
+pub use decide::{Image, Status};
 pub use diag::Warning;
 pub use exclude::{Exclude, InvalidPattern};
 pub use locate::Object;
 pub use parallel::{Threads, plan, rewrite_with, seams};
 pub use path::{FieldPath, Segment};
-pub use rewrite::{Image, Outcome, Plan, Status, rewrite};
+pub use rewrite::{Outcome, Plan, rewrite};
 pub use splice::Edit;
 pub use workload::{InvalidWorkload, PathSpec, ShapeName, WorkloadSpec};

@@ -1,10 +1,13 @@
-//! What fuzzing (`fuzz/`) and the property tests (`tests/properties.rs`)
-//! found, one test each, with the input that found it (minimised). Every
-//! test also runs the invariants of `properties/check.rs` on its input.
+//! What fuzzing (`fuzz/`), the property tests (`tests/properties.rs`) and
+//! reviews found, one test each, with the input that found it (minimised,
+//! or a fixture in `testdata/`). Every test also runs the invariants of
+//! `properties/check.rs` on its input.
 
-use pullthrough::rewrite;
+use pullthrough::{Status, rewrite};
 
+use crate::kit::REGISTRY;
 use crate::kit::invariants::{config, rewrite_invariants};
+use crate::kit::run::{root, run};
 
 /// A Pod whose only image is written `image:` + `value`, with no line
 /// break at the end of the stream.
@@ -105,4 +108,40 @@ fn first_character_encoded_with_0xef() {
         let out = rewrite_invariants(input.as_bytes(), &config()).expect("valid YAML");
         assert_eq!(out.edits.len(), 1, "{input:?}");
     }
+}
+
+/// Found in the review of issue 22: the embedded documents had a list walk
+/// of their own, `kind == "List"`, where the locator takes any kind ending
+/// in `List`, nested. An Argo Workflows resource template's `manifest` in a
+/// `WorkflowList`, or among a KRM `ResourceList`'s items, was left as
+/// written (`nginx:1` stayed), while in a plain `List` it was rewritten.
+/// One function now walks the lists for every finder.
+#[test]
+fn embedded_manifest_in_workflow_list_and_resource_list() {
+    let cached = format!("image: {REGISTRY}/docker-hub/library/nginx:1");
+    for (file, manifests) in [
+        ("embedded-in-list-kinds.yaml", 3),
+        ("embedded-in-resource-list.yaml", 1),
+    ] {
+        let input = std::fs::read(root().join("testdata/rewrite").join(file)).unwrap();
+        let out = rewrite_invariants(&input, &config()).expect("valid YAML");
+        let embedded: Vec<_> = out
+            .images
+            .iter()
+            .filter(|i| i.path.to_string().contains("resource.manifest: "))
+            .collect();
+        assert_eq!(embedded.len(), manifests, "{file}: {:?}", out.images);
+        assert!(
+            embedded.iter().all(|i| i.status == Status::Rewritten),
+            "{file}: {embedded:?}"
+        );
+        assert_eq!(out.text.matches(&cached).count(), manifests, "{file}");
+        assert!(!out.text.contains("image: nginx:1"), "{file}");
+    }
+    // The ResourceList as kustomize and kpt hand it to the KRM function.
+    let input =
+        std::fs::read(root().join("testdata/rewrite/embedded-in-resource-list.yaml")).unwrap();
+    let krm = run(&["--registry", REGISTRY], &input);
+    assert_eq!(krm.code, 0, "{}", krm.stderr);
+    assert!(krm.stdout().contains(&cached), "{}", krm.stdout());
 }

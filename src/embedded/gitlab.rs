@@ -3,18 +3,17 @@
 
 use std::ops::Range;
 
-use crate::config::Config;
+use crate::locate::Object;
 use crate::path::FieldPath;
-use crate::rewrite::{Found, Status};
-use crate::yaml::{Document, scalar::Unsupported};
+use crate::site::{Field, Site, Text, Uneditable};
+use crate::yaml::scalar::{Slot, Unsupported};
 
-use super::Target;
-use super::map::{line_column, map};
+use super::map::line_column;
 
 /// A TOML string holding an image: its path, the span of its content in the
 /// TOML text (inside the quotes), its value, and whether the content is the
 /// value byte for byte (no escapes, not multi-line).
-pub(super) struct TomlImage {
+struct TomlImage {
     path: FieldPath,
     span: Range<usize>,
     value: String,
@@ -23,7 +22,7 @@ pub(super) struct TomlImage {
 
 /// The images of a GitLab Runner config, or `None` when it is not TOML.
 /// <https://docs.gitlab.com/runner/executors/kubernetes/#configuration-settings>
-pub(super) fn toml_images(text: &str) -> Option<Vec<TomlImage>> {
+fn toml_images(text: &str) -> Option<Vec<TomlImage>> {
     use toml::de::{DeTable, DeValue};
     let table = DeTable::parse(text).ok()?;
     fn get<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a toml::Spanned<DeValue<'i>>> {
@@ -82,91 +81,30 @@ pub(super) fn toml_images(text: &str) -> Option<Vec<TomlImage>> {
     Some(out)
 }
 
-/// The images of a GitLab Runner config in the string `target`, decided as
-/// image fields are, each edit the TOML string's content.
-pub(super) fn toml(
-    found: &mut Found,
-    text: &str,
-    doc: &Document,
-    index: usize,
-    config: &Config,
-    target: Target,
-) {
-    use crate::rules::Decision;
-    let outer = doc.node(target.node);
-    let Some(value) = doc.str(target.node) else {
-        return;
-    };
-    let Some(images) = toml_images(value) else {
-        return;
-    };
-    let map = map(text, doc, target.node);
-    for t in images {
-        let at = map
-            .as_ref()
-            .ok()
-            .and_then(|m| Some((m.get(t.span.start)?, m.get(t.span.end)?)));
-        let (line, column) = at.map_or((outer.line, outer.column), |(s, _)| line_column(text, s));
-        let mut notes = Vec::new();
-        let (status, result) = if target.opted_out {
-            (Status::OptedOut, None)
-        } else if let Some(pattern) = config.exclude.matches(&t.value) {
-            (Status::Excluded(pattern.to_string()), None)
+/// The sites of a GitLab Runner config, each slot the TOML string's content
+/// (escapes would make its bytes other than its value), placed in the TOML
+/// text; `None` when it is not TOML.
+pub(crate) fn toml_sites(text: &str) -> Option<Vec<Site>> {
+    let images = toml_images(text)?;
+    let site = |t: TomlImage| {
+        let (line, column) = line_column(text, t.span.start);
+        let slot = if t.verbatim {
+            Ok(Slot::bare(t.span))
         } else {
-            match config.rules.decide(&t.value) {
-                Decision::Keep(keep) => (Status::Kept(keep), None),
-                Decision::Rewrite { .. }
-                    if config.digests == crate::Digests::Keep
-                        && crate::reference::is_digest_pinned(&t.value) =>
-                {
-                    (Status::DigestKept, None)
-                }
-                Decision::Rewrite { image, notes: n } => match (&map, at) {
-                    (Err(why), _) => (why.clone(), None),
-                    _ if !t.verbatim => (Status::Unsupported(Unsupported::TomlEscapes), None),
-                    _ if !image
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"._-/:@".contains(&b)) =>
-                    {
-                        (Status::Unsupported(Unsupported::UnsafeValue), None)
-                    }
-                    (Ok(_), Some((start, end))) => {
-                        notes = n.iter().map(ToString::to_string).collect();
-                        found.edits.push(crate::Edit {
-                            span: start..end,
-                            text: image.clone(),
-                        });
-                        (Status::Rewritten, Some(image))
-                    }
-                    (Ok(_), None) => (Status::Unsupported(Unsupported::EmbeddedLayout), None),
-                },
-            }
+            Err(Uneditable::Unsupported(Unsupported::TomlEscapes))
         };
-        let path = target.path.embedded(&t.path);
-        let image = found.images.len();
-        if let Some(message) = status.warning(Some(&t.value)) {
-            notes.push(message);
-        }
-        for message in notes {
-            found.warnings.push(crate::Warning {
-                document: index + 1,
-                line,
-                column,
-                path: path.clone(),
-                image,
-                message,
-            });
-        }
-        found.images.push(crate::Image {
-            document: index + 1,
+        Site {
             line,
             column,
-            path,
-            item: target.item,
-            object: target.object.clone(),
-            original: Some(t.value),
-            result,
-            status,
-        });
-    }
+            path: t.path,
+            item: None,
+            object: Object::default(),
+            opted_out: false,
+            field: Field::Text(Text {
+                image: t.value,
+                slot,
+            }),
+        }
+    };
+    Some(images.into_iter().map(site).collect())
 }

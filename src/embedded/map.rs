@@ -3,19 +3,19 @@
 
 use std::ops::Range;
 
-use crate::rewrite::Status;
+use crate::site::Uneditable;
 use crate::yaml::{Document, NodeId, ScalarStyle, scalar::Unsupported};
 
 /// How offsets of a scalar's value map to offsets of the outer text: for
 /// each line of the value, where it starts in the value and in the text.
-pub(super) struct Map {
+pub(crate) struct Map {
     lines: Vec<(usize, usize)>,
     /// The value's bytes up to here map; beyond (trailing blanks) they may not.
     len: usize,
 }
 
 impl Map {
-    pub(super) fn get(&self, at: usize) -> Option<usize> {
+    pub(crate) fn get(&self, at: usize) -> Option<usize> {
         if at > self.len {
             return None;
         }
@@ -26,11 +26,11 @@ impl Map {
 }
 
 /// The map of the scalar `node`, or why its bytes do not map to its value.
-pub(super) fn map(text: &str, doc: &Document, node: NodeId) -> Result<Map, Status> {
+pub(crate) fn map(text: &str, doc: &Document, node: NodeId) -> Result<Map, Uneditable> {
     let n = doc.node(node);
     let s = doc.scalar(node).expect("targets are scalars");
     if s.anchored {
-        return Err(Status::Anchored);
+        return Err(Uneditable::Anchored);
     }
     let src = &text[n.span.clone()];
     let value = s.value.as_str();
@@ -40,7 +40,7 @@ pub(super) fn map(text: &str, doc: &Document, node: NodeId) -> Result<Map, Statu
     };
     match s.style {
         _ if value.contains('\n') && s.style != ScalarStyle::Literal => {
-            Err(Status::Unsupported(Unsupported::EmbeddedStyle))
+            Err(Uneditable::Unsupported(Unsupported::EmbeddedStyle))
         }
         ScalarStyle::Plain if !src.contains('\n') && src.ends_with(value) => {
             Ok(single(n.span.end - value.len()))
@@ -55,17 +55,17 @@ pub(super) fn map(text: &str, doc: &Document, node: NodeId) -> Result<Map, Statu
                 .strip_suffix(q)
                 .filter(|b| b.ends_with(value) && b[..b.len() - value.len()].ends_with(q));
             body.map(|_| single(n.span.end - 1 - value.len()))
-                .ok_or(Status::Unsupported(Unsupported::EmbeddedStyle))
+                .ok_or(Uneditable::Unsupported(Unsupported::EmbeddedStyle))
         }
         ScalarStyle::Literal => literal(text, n.span.clone(), value),
-        _ => Err(Status::Unsupported(Unsupported::EmbeddedStyle)),
+        _ => Err(Uneditable::Unsupported(Unsupported::EmbeddedStyle)),
     }
 }
 
 /// A literal block scalar: each content line is the outer line less the
 /// block's indentation. The lines rebuilt so must read as the value.
-pub(super) fn literal(text: &str, span: Range<usize>, value: &str) -> Result<Map, Status> {
-    let layout = Err(Status::Unsupported(Unsupported::EmbeddedLayout));
+fn literal(text: &str, span: Range<usize>, value: &str) -> Result<Map, Uneditable> {
+    let layout = Err(Uneditable::Unsupported(Unsupported::EmbeddedLayout));
     let body = &text[span.clone()];
     let Some(header) = body.find('\n') else {
         return layout;

@@ -1,39 +1,42 @@
 //! Configuration documents embedded in strings: an Argo Workflows resource
 //! template's `manifest`, and the ConfigMap `data` of known operator configs
-//! (Argo Events' controller config, Jenkins configuration-as-code). The
-//! string's value is parsed as a document of its own, its image sites are
-//! found and decided as any others, and each edit's span in the value is
-//! mapped back to the bytes of the outer text, so that only the image bytes
-//! change.
+//! (Argo Events' controller config, Jenkins configuration-as-code, GitLab
+//! Runner's `config.toml`). A finder: it says which strings hold documents
+//! ([`targets`]), reads the image fields of a configuration
+//! ([`config_spots`], [`gitlab::toml_sites`]), and places a site found in a
+//! string's value in the outer text ([`Target::place`]), through the map of
+//! the value's bytes to the text's ([`map`]). The finding stage
+//! (`crate::find`) parses the values and finds a manifest's sites as any
+//! others; the decision is the same for every site.
 //!
 //! Only a literal block scalar (`|`, `|-`, `|+`) or a single-line scalar maps
 //! byte for byte; in any other style the images found are left as written,
 //! each with a warning saying why.
 
-mod gitlab;
-mod map;
+pub(crate) mod gitlab;
+pub(crate) mod map;
 
-use crate::config::Config;
-use crate::locate::{self, Locator, Object, Site};
+use std::sync::LazyLock;
+
+use crate::locate::{self, At, Locator, Object, Spot};
 use crate::path::FieldPath;
-use crate::rewrite::{Found, Status};
-use crate::workload;
-use crate::yaml::{self, Document, NodeId, scalar::Unsupported};
+use crate::site::{Field, Site, Text, Uneditable};
+use crate::workload::Steps;
+use crate::yaml::{self, Document, Node, NodeId, scalar::Unsupported};
 
-use gitlab::{toml, toml_images};
-use map::{line_column, map, offset_of};
+use map::{Map, line_column, offset_of};
 
 /// How deep embedded documents may nest (a resource template's manifest
 /// that is a Workflow with resource templates of its own).
-const MAX_DEPTH: usize = 4;
+pub(crate) const MAX_DEPTH: usize = 4;
 
 /// What a string holds.
 #[derive(Debug, Clone, Copy)]
-enum Format {
+pub(crate) enum Format {
     /// A Kubernetes manifest, rewritten with the same rules as the stream.
     Manifest,
-    /// A YAML configuration with images at these table paths.
-    Config(&'static [&'static str]),
+    /// A YAML configuration: the [`CONFIGS`] row of this index.
+    Config(usize),
     /// A GitLab Runner `config.toml`: `[[runners]]`' `[runners.kubernetes]`
     /// `image` and `helper_image`.
     Toml,
@@ -72,6 +75,34 @@ const CONFIGS: &[KnownConfig] = &[
     },
 ];
 
+/// Where an Argo workflow's templates are, by kind.
+const WORKFLOW_TEMPLATES: &str = "spec.templates[]";
+const CRON_WORKFLOW_TEMPLATES: &str = "spec.workflowSpec.templates[]";
+/// A resource template's manifest, in a template.
+const MANIFEST: &str = "resource.manifest";
+
+/// The paths of this module, parsed the first time they are read.
+struct Paths {
+    workflow_templates: Steps,
+    cron_workflow_templates: Steps,
+    manifest: Steps,
+    /// Each [`CONFIGS`] row's paths.
+    configs: Vec<Vec<Steps>>,
+}
+
+static PATHS: LazyLock<Paths> = LazyLock::new(|| {
+    let parse = |path: &str| Steps::parse(path).unwrap_or_else(|| panic!("bad path {path:?}"));
+    Paths {
+        workflow_templates: parse(WORKFLOW_TEMPLATES),
+        cron_workflow_templates: parse(CRON_WORKFLOW_TEMPLATES),
+        manifest: parse(MANIFEST),
+        configs: CONFIGS
+            .iter()
+            .map(|c| c.paths.iter().map(|p| parse(p)).collect())
+            .collect(),
+    }
+});
+
 /// A string holding a document: where it is and what it holds.
 pub(crate) struct Target {
     pub node: NodeId,
@@ -79,98 +110,67 @@ pub(crate) struct Target {
     pub item: Option<usize>,
     pub object: Object,
     pub opted_out: bool,
-    format: Format,
+    pub format: Format,
 }
 
-/// Every string of the document that holds a known embedded document.
+/// Every string of the document that holds a known embedded document, in
+/// document order, in every object ([`locate::objects`]).
 pub(crate) fn targets(locator: &Locator, doc: &Document) -> Vec<Target> {
     let mut out = Vec::new();
-    let Some(root) = doc.root else { return out };
-    let kind = doc.get_str(root, "kind").unwrap_or_default();
-    if kind == "List" {
-        for items in doc.get(root, "items") {
-            for (i, &node) in doc.items(items).iter().enumerate() {
-                let at = FieldPath::default().key("items").index(i);
-                object(locator, doc, node, &at, Some(i), &mut out);
-            }
-        }
+    for at in locate::objects(doc) {
+        object(locator, doc, at, &mut out);
     }
-    object(locator, doc, root, &FieldPath::default(), None, &mut out);
     out.sort_by_key(|t| doc.node(t.node).span.start);
     out
 }
 
-fn object(
-    locator: &Locator,
-    doc: &Document,
-    root: NodeId,
-    prefix: &FieldPath,
-    item: Option<usize>,
-    out: &mut Vec<Target>,
-) {
-    let Some(kind) = doc.get_str(root, "kind") else {
-        return;
-    };
-    let group = workload::group(doc.get_str(root, "apiVersion").unwrap_or_default());
-    let metadata = doc.get(root, "metadata").next();
-    let object = Object {
-        kind: kind.to_string(),
-        namespace: metadata
-            .and_then(|m| doc.get_str(m, "namespace"))
-            .map(str::to_string),
-        name: metadata
-            .and_then(|m| doc.get_str(m, "name"))
-            .map(str::to_string),
-    };
+fn object(locator: &Locator, doc: &Document, at: At, out: &mut Vec<Target>) {
+    let (root, prefix) = (at.node, &at.path);
     let opted_out = locator.opts_out(doc, root);
-    let templates = match (group, kind) {
+    let paths = &*PATHS;
+    let templates = match (at.group, at.object.kind.as_str()) {
         ("argoproj.io", "Workflow" | "WorkflowTemplate" | "ClusterWorkflowTemplate") => {
-            Some("spec.templates[]")
+            Some(&paths.workflow_templates)
         }
-        ("argoproj.io", "CronWorkflow") => Some("spec.workflowSpec.templates[]"),
+        ("argoproj.io", "CronWorkflow") => Some(&paths.cron_workflow_templates),
         _ => None,
     };
-    if let Some(templates) = templates {
-        for (template, at) in locate::resolve(doc, root, templates, prefix) {
-            let opted_out = opted_out || locator.opts_out(doc, template);
-            for (node, path) in locate::resolve(doc, template, "resource.manifest", &at) {
-                if doc.scalar(node).is_some_and(|s| s.is_string()) {
-                    out.push(Target {
-                        node,
-                        path,
-                        item,
-                        object: object.clone(),
-                        opted_out,
-                        format: Format::Manifest,
-                    });
-                }
+    let target = |node, path, opted_out, format| Target {
+        node,
+        path,
+        item: at.item,
+        object: at.object.clone(),
+        opted_out,
+        format,
+    };
+    for (template, here) in templates.map_or(Vec::new(), |t| locate::resolve(doc, root, t, prefix))
+    {
+        let opted_out = opted_out || locator.opts_out(doc, template);
+        for (node, path) in locate::resolve(doc, template, &paths.manifest, &here) {
+            if doc.scalar(node).is_some_and(|s| s.is_string()) {
+                out.push(target(node, path, opted_out, Format::Manifest));
             }
         }
     }
-    if (group, kind) == ("", "ConfigMap") {
-        for data in doc.get(root, "data") {
-            for &(k, v) in doc.pairs(data) {
-                let (Some(key), Some(value)) = (doc.str(k), doc.scalar(v)) else {
-                    continue;
-                };
-                let format = if matches!(key, "config.toml" | "config.template.toml") {
-                    let toml = toml_images(&value.value);
-                    toml.is_some_and(|t| !t.is_empty()).then_some(Format::Toml)
-                } else {
-                    CONFIGS
-                        .iter()
-                        .find(|c| (c.key)(key) && has_root(&value.value, c.root))
-                        .map(|c| Format::Config(c.paths))
-                };
-                let Some(format) = format else { continue };
-                out.push(Target {
-                    node: v,
-                    path: prefix.key("data").key(key),
-                    item,
-                    object: object.clone(),
-                    opted_out,
-                    format,
-                });
+    if (at.group, at.object.kind.as_str()) != ("", "ConfigMap") {
+        return;
+    }
+    for data in doc.get(root, "data") {
+        for &(k, v) in doc.pairs(data) {
+            let (Some(key), Some(value)) = (doc.str(k), doc.scalar(v)) else {
+                continue;
+            };
+            let format = if matches!(key, "config.toml" | "config.template.toml") {
+                let toml = gitlab::toml_sites(&value.value);
+                toml.is_some_and(|t| !t.is_empty()).then_some(Format::Toml)
+            } else {
+                CONFIGS
+                    .iter()
+                    .position(|c| (c.key)(key) && has_root(&value.value, c.root))
+                    .map(Format::Config)
+            };
+            if let Some(format) = format {
+                out.push(target(v, prefix.key("data").key(key), opted_out, format));
             }
         }
     }
@@ -189,174 +189,89 @@ fn has_root(text: &str, root: &str) -> bool {
     found
 }
 
-/// Finds, decides and maps the images of every embedded document of `doc`
-/// into `found`. `depth` is how deep `text` itself is embedded.
-pub(crate) fn document(
-    found: &mut Found,
-    text: &str,
-    doc: &Document,
-    index: usize,
-    config: &Config,
-    locator: &Locator,
-    depth: usize,
-) {
-    if depth >= MAX_DEPTH {
-        return;
+/// The image fields of a document of the [`CONFIGS`] row `config`, in
+/// document order. Unset (null, `""`) is the operator's default.
+pub(crate) fn config_spots(doc: &Document, config: usize) -> Vec<Spot> {
+    let mut spots = Vec::new();
+    let Some(root) = doc.root else { return spots };
+    for path in &PATHS.configs[config] {
+        for (node, at) in locate::resolve(doc, root, path, &FieldPath::default()) {
+            if doc
+                .scalar(node)
+                .is_some_and(|s| s.is_null() || s.value.is_empty())
+            {
+                continue;
+            }
+            spots.push(Spot {
+                node,
+                path: at,
+                item: None,
+                object: Object::default(),
+                opted_out: false,
+                within: 0,
+            });
+        }
     }
-    for target in targets(locator, doc) {
-        embed(found, text, doc, index, config, depth, target);
-    }
+    spots.sort_by_key(|s| doc.node(s.node).span.start);
+    spots
 }
 
-#[allow(clippy::too_many_arguments)]
-fn embed(
-    found: &mut Found,
-    text: &str,
-    doc: &Document,
-    index: usize,
-    config: &Config,
-    depth: usize,
-    target: Target,
-) {
-    let outer = doc.node(target.node);
-    let Some(value) = doc.str(target.node) else {
-        return;
-    };
-    if let Format::Toml = target.format {
-        return toml(found, text, doc, index, config, target);
-    }
-    let mut inner = Found::nested(depth + 1);
-    let parsed = yaml::for_each_document(value, |i, d| match target.format {
-        Format::Toml => {}
-        Format::Manifest => inner.document(value, &d, i, config),
-        Format::Config(paths) => {
-            let mut sites = Vec::new();
-            if let Some(root) = d.root {
-                for path in paths {
-                    for (node, at) in locate::resolve(&d, root, path, &FieldPath::default()) {
-                        // Unset (null, "") is the operator's default.
-                        if d.scalar(node)
-                            .is_some_and(|s| s.is_null() || s.value.is_empty())
-                        {
-                            continue;
-                        }
-                        sites.push(Site {
-                            node,
-                            path: at,
-                            item: None,
-                            object: Object::default(),
-                            opted_out: false,
-                            within: 0,
-                        });
-                    }
-                }
-            }
-            sites.sort_by_key(|s| d.node(s.node).span.start);
-            inner.sites(value, &d, i, sites, config);
-        }
-    });
-    let map = map(text, doc, target.node);
-    match (parsed, &map) {
-        (Ok(()), _) => {}
-        // Not YAML after all (a templated string, say): nothing to edit.
-        (Err(_), Ok(_)) => return,
-        // Folding or escapes may be what broke it: say why it is left.
-        (Err(_), Err(why)) => {
-            let image = crate::Image {
-                document: index + 1,
-                line: outer.line,
-                column: outer.column,
-                path: target.path.clone(),
-                item: target.item,
-                object: target.object.clone(),
-                original: None,
-                result: None,
-                status: why.clone(),
-            };
-            found.warnings.push(crate::Warning {
-                document: index + 1,
-                line: outer.line,
-                column: outer.column,
-                path: target.path,
-                image: found.images.len(),
-                message: why.to_string(),
-            });
-            found.images.push(image);
-            return;
-        }
-    }
-    let base = found.images.len();
-    let place = |line: usize, column: usize| -> Option<(usize, usize)> {
-        let m = map.as_ref().ok()?;
-        m.get(offset_of(value, line, column))
-            .map(|at| line_column(text, at))
-    };
-    let mut left = Vec::new();
-    let had_result: Vec<bool> = inner.images.iter().map(|i| i.result.is_some()).collect();
-    for (i, mut image) in inner.images.into_iter().enumerate() {
-        let (line, column) = place(image.line, image.column).unwrap_or((outer.line, outer.column));
-        image.document = index + 1;
-        image.line = line;
-        image.column = column;
-        image.path = target.path.embedded(&image.path);
-        image.item = target.item;
-        image.object = target.object.clone();
-        if target.opted_out && image.status != Status::OptedOut && image.original.is_some() {
-            image.status = Status::OptedOut;
-            image.result = None;
-            left.push(i);
-        } else if let (Err(why), Some(_)) = (&map, &image.result) {
-            image.status = why.clone();
-            image.result = None;
-            left.push(i);
-        }
-        found.images.push(image);
-    }
-    for mut warning in inner.warnings {
-        if left.contains(&warning.image) {
-            continue;
-        }
-        let (line, column) =
-            place(warning.line, warning.column).unwrap_or((outer.line, outer.column));
-        warning.document = index + 1;
-        warning.line = line;
-        warning.column = column;
-        warning.path = target.path.embedded(&warning.path);
-        warning.image += base;
-        found.warnings.push(warning);
-    }
-    for &i in &left {
-        let image = &found.images[base + i];
-        if let Some(message) = image.status.warning(image.original.as_deref()) {
-            found.warnings.push(crate::Warning {
-                document: image.document,
-                line: image.line,
-                column: image.column,
-                path: image.path.clone(),
-                image: base + i,
-                message,
-            });
-        }
-    }
-    // One edit per rewritten image, in order: keep those still rewritten.
-    let mut edits = inner.edits.into_iter();
-    for (i, had) in had_result.into_iter().enumerate() {
-        let Some(mut edit) = had.then(|| edits.next()).flatten() else {
-            continue;
+impl Target {
+    /// The site `site`, found in the target's value `value` (the string
+    /// `outer` of the text `text`), placed in `text` through `map`: its line
+    /// and column (the string's own where they do not map), its path across
+    /// the boundary, the target's object and opt-out, and its slot in
+    /// `text`, or why it has none there.
+    pub(crate) fn place(
+        &self,
+        site: Site,
+        text: &str,
+        outer: &Node,
+        value: &str,
+        map: &Result<Map, Uneditable>,
+    ) -> Site {
+        let (line, column) = map
+            .as_ref()
+            .ok()
+            .and_then(|m| m.get(offset_of(value, site.line, site.column)))
+            .map_or((outer.line, outer.column), |at| line_column(text, at));
+        let field = match site.field {
+            Field::Text(Text { image, slot }) => Field::Text(Text {
+                image,
+                slot: slot.and_then(|slot| match map {
+                    Err(why) => Err(why.clone()),
+                    // Cannot happen: an image lies inside the value's content.
+                    Ok(m) => slot
+                        .moved(|at| m.get(at))
+                        .ok_or(Uneditable::Unsupported(Unsupported::EmbeddedLayout)),
+                }),
+            }),
+            field => field,
         };
-        let Ok(map) = &map else { continue };
-        if left.contains(&i) {
-            continue;
+        Site {
+            line,
+            column,
+            path: self.path.embedded(&site.path),
+            item: self.item,
+            object: self.object.clone(),
+            opted_out: self.opted_out || site.opted_out,
+            field,
         }
-        let (Some(start), Some(end)) = (map.get(edit.span.start), map.get(edit.span.end)) else {
-            // Cannot happen: edits lie inside the value's content.
-            let image = &mut found.images[base + i];
-            image.result = None;
-            image.status = Status::Unsupported(Unsupported::EmbeddedLayout);
-            continue;
-        };
-        edit.span = start..end;
-        found.edits.push(edit);
+    }
+
+    /// The site of the string `outer` itself, when its value does not parse
+    /// and its bytes do not map (`why`): folding or escapes may be what
+    /// broke it, so it is left with a warning saying so.
+    pub(crate) fn unreadable(&self, outer: &Node, why: Uneditable) -> Site {
+        Site {
+            line: outer.line,
+            column: outer.column,
+            path: self.path.clone(),
+            item: self.item,
+            object: self.object.clone(),
+            opted_out: self.opted_out,
+            field: Field::Unreadable(why),
+        }
     }
 }
 

@@ -11,11 +11,13 @@
 //! A kind is in at most one of them.
 
 mod operators;
+mod steps;
 mod table;
 
 use serde::Deserialize;
 
 pub use operators::OPERATORS;
+pub use steps::{Route, Row, Step, Steps, builtin, operators};
 pub use table::BUILTIN;
 
 /// What a path leads to.
@@ -46,7 +48,7 @@ pub enum Shape {
 ///
 /// The path is dotted keys; `key[]` means every item of the sequence under
 /// `key`, `key[][]` every item of every item (Argo's `steps`), and `*` every
-/// value of a mapping. The empty path is the object.
+/// value of a mapping ([`Steps`], which it is parsed into once).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Path {
     pub path: &'static str,
@@ -97,18 +99,6 @@ impl Path {
     }
 }
 
-/// A path segment: its key and how many `[]` follow it (`steps[][]` is
-/// `("steps", 2)`). `None` when the key is empty or holds a bracket.
-pub fn segment(segment: &str) -> Option<(&str, usize)> {
-    let mut key = segment;
-    let mut depth = 0;
-    while let Some(k) = key.strip_suffix("[]") {
-        key = k;
-        depth += 1;
-    }
-    (!key.is_empty() && !key.contains(['[', ']'])).then_some((key, depth))
-}
-
 /// One row: an API group, its kinds, and where their images are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Workload {
@@ -153,14 +143,31 @@ impl std::fmt::Display for InvalidWorkload {
 
 impl std::error::Error for InvalidWorkload {}
 
-/// One extra path.
+/// One extra path: as written, and parsed when the rules file is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathSpec {
-    Template(String),
-    Typed { path: String, shape: ShapeName },
+pub struct PathSpec {
+    pub path: String,
+    pub shape: ShapeName,
+    /// The path's steps and shape; `None` when it is not a path, which
+    /// [`WorkloadSpec::validate`] reports.
+    route: Option<Route>,
 }
 
-/// The `{path, type}` form of a [`PathSpec`].
+impl PathSpec {
+    /// `path`, parsed, leading to `shape`.
+    pub fn new(path: impl Into<String>, shape: ShapeName) -> PathSpec {
+        let path = path.into();
+        let shape_is = match shape {
+            ShapeName::PodTemplate => Shape::PodTemplate,
+            ShapeName::PodSpec => Shape::PodSpec,
+            ShapeName::Container => Shape::Container,
+        };
+        let route = Steps::parse(&path).map(|steps| Route::to(steps, shape_is));
+        PathSpec { path, shape, route }
+    }
+}
+
+/// The `{path, type}` form of a [`PathSpec`]; a string is a pod template.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TypedPath {
@@ -180,14 +187,11 @@ impl<'de> Deserialize<'de> for PathSpec {
                 f.write_str("a path string, or {path, type}")
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<PathSpec, E> {
-                Ok(PathSpec::Template(s.to_string()))
+                Ok(PathSpec::new(s, ShapeName::PodTemplate))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<PathSpec, A::Error> {
                 let t = TypedPath::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(PathSpec::Typed {
-                    path: t.path,
-                    shape: t.shape,
-                })
+                Ok(PathSpec::new(t.path, t.shape))
             }
         }
         d.deserialize_any(V)
@@ -202,32 +206,6 @@ pub enum ShapeName {
     Container,
 }
 
-impl PathSpec {
-    pub fn path(&self) -> &str {
-        match self {
-            PathSpec::Template(p) | PathSpec::Typed { path: p, .. } => p,
-        }
-    }
-
-    pub fn shape(&self) -> Shape {
-        match self {
-            PathSpec::Template(_)
-            | PathSpec::Typed {
-                shape: ShapeName::PodTemplate,
-                ..
-            } => Shape::PodTemplate,
-            PathSpec::Typed {
-                shape: ShapeName::PodSpec,
-                ..
-            } => Shape::PodSpec,
-            PathSpec::Typed {
-                shape: ShapeName::Container,
-                ..
-            } => Shape::Container,
-        }
-    }
-}
-
 impl WorkloadSpec {
     /// Checks the kind and the path syntax.
     pub fn validate(&self) -> Result<(), InvalidWorkload> {
@@ -237,13 +215,10 @@ impl WorkloadSpec {
         if self.paths.is_empty() {
             return Err(InvalidWorkload::NoPaths);
         }
-        for p in &self.paths {
-            let bad = p.path().split('.').any(|seg| segment(seg).is_none());
-            if bad {
-                return Err(InvalidWorkload::Path(p.path().to_string()));
-            }
+        match self.paths.iter().find(|p| p.route.is_none()) {
+            Some(bad) => Err(InvalidWorkload::Path(bad.path.clone())),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn group(&self) -> &str {
@@ -260,32 +235,25 @@ pub fn group(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(group, _)| group)
 }
 
-/// Every (path, shape) for a group and kind: the extra workloads first, then
-/// the table. `None` when neither knows the kind.
+/// Every route for a group and kind: the extra workloads' first, then the
+/// built-in table's. `None` when neither knows the kind.
 pub fn lookup<'t>(
     extra: &'t [WorkloadSpec],
     group: &str,
     kind: &str,
-) -> Option<Vec<(&'t str, Shape)>> {
-    let mut found: Option<Vec<(&str, Shape)>> = None;
-    for w in extra
-        .iter()
-        .filter(|w| w.group() == group && w.kind == kind)
-    {
-        found
-            .get_or_insert_default()
-            .extend(w.paths.iter().map(|p| (p.path(), p.shape())));
-    }
-    if let Some(w) = find(BUILTIN, group, kind) {
-        found
-            .get_or_insert_default()
-            .extend(w.paths.iter().map(|p| (p.path, p.shape)));
-    }
-    found
+) -> Option<impl Iterator<Item = &'t Route>> {
+    let matches = move |w: &&WorkloadSpec| w.group() == group && w.kind == kind;
+    let row = find(builtin(), group, kind);
+    (row.is_some() || extra.iter().any(|w| matches(&w))).then(move || {
+        let extra = extra.iter().filter(matches);
+        // A path `validate` rejected never reaches a `Config`.
+        let extra = extra.flat_map(|w| w.paths.iter().filter_map(|p| p.route.as_ref()));
+        extra.chain(row.into_iter().flat_map(|r| r.routes.iter()))
+    })
 }
 
 /// The row of `table` for a group and kind.
-pub fn find(table: &'static [Workload], group: &str, kind: &str) -> Option<&'static Workload> {
+pub fn find(table: &'static [Row], group: &str, kind: &str) -> Option<&'static Row> {
     table
         .iter()
         .find(|w| w.group == group && w.kinds.contains(&kind))
@@ -302,14 +270,22 @@ mod tests {
         assert_eq!(group("batch.volcano.sh/v1alpha1"), "batch.volcano.sh");
     }
 
+    fn found(extra: &[WorkloadSpec], group: &str, kind: &str) -> Option<Vec<Route>> {
+        lookup(extra, group, kind).map(|routes| routes.cloned().collect())
+    }
+
+    fn route(path: &str, shape: Shape) -> Route {
+        Route::to(Steps::parse(path).unwrap(), shape)
+    }
+
     #[test]
     fn lookup_matches_group_and_kind() {
-        assert!(lookup(&[], "batch", "Job").is_some());
+        assert!(found(&[], "batch", "Job").is_some());
         assert_eq!(
-            lookup(&[], "batch.volcano.sh", "Job").unwrap()[0].0,
-            "spec.tasks[].template"
+            found(&[], "batch.volcano.sh", "Job").unwrap()[0],
+            route("spec.tasks[].template", Shape::PodTemplate)
         );
-        assert!(lookup(&[], "apps", "Pod").is_none());
+        assert!(found(&[], "apps", "Pod").is_none());
     }
 
     #[test]
@@ -317,16 +293,16 @@ mod tests {
         let extra = vec![WorkloadSpec {
             group: "core".into(),
             kind: "Pod".into(),
-            paths: vec![PathSpec::Typed {
-                path: "spec.extra".into(),
-                shape: ShapeName::Container,
-            }],
+            paths: vec![PathSpec::new("spec.extra", ShapeName::Container)],
         }];
-        let found = lookup(&extra, "", "Pod").unwrap();
         assert_eq!(
-            found,
-            [("spec.extra", Shape::Container), ("spec", Shape::PodSpec)]
+            found(&extra, "", "Pod").unwrap(),
+            [
+                route("spec.extra", Shape::Container),
+                route("spec", Shape::PodSpec)
+            ]
         );
+        assert!(found(&extra, "", "Thing").is_none());
     }
 
     /// Both tables, each row with the table it is in.
@@ -360,9 +336,7 @@ mod tests {
         fn check(paths: &[Path], inside_fields: bool, row: &str) {
             for p in paths {
                 assert!(
-                    p.path
-                        .split('.')
-                        .all(|seg| seg == "*" || segment(seg).is_some()),
+                    Steps::parse(p.path).is_some(),
                     "{row}: bad path {:?}",
                     p.path
                 );
@@ -380,16 +354,6 @@ mod tests {
                 &format!("{table} {} {:?}", w.group, w.kinds),
             );
         }
-    }
-
-    #[test]
-    fn path_segments() {
-        assert_eq!(segment("spec"), Some(("spec", 0)));
-        assert_eq!(segment("tasks[]"), Some(("tasks", 1)));
-        assert_eq!(segment("steps[][]"), Some(("steps", 2)));
-        assert_eq!(segment("[]"), None);
-        assert_eq!(segment("a[0]"), None);
-        assert_eq!(segment("a[]b"), None);
     }
 
     /// Every kind of both tables has a golden case: a document of its group
@@ -429,7 +393,7 @@ mod tests {
         let spec = |path: &str| WorkloadSpec {
             group: "example.com".into(),
             kind: "Thing".into(),
-            paths: vec![PathSpec::Template(path.into())],
+            paths: vec![PathSpec::new(path, ShapeName::PodTemplate)],
         };
         assert!(spec("spec.steps[][].template").validate().is_ok());
         assert!(spec("spec.*.template").validate().is_ok());

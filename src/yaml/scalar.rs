@@ -4,7 +4,7 @@
 //!
 //! The new value must be a "safe" string (an image reference: ASCII letters,
 //! digits and `._-/:@`), which needs no escaping in any style. The caller
-//! guarantees that; [`replacement`] checks it.
+//! guarantees that; [`Slot::fill`] checks it.
 
 use std::ops::Range;
 
@@ -48,75 +48,91 @@ impl std::fmt::Display for Unsupported {
     }
 }
 
-/// The byte range to replace in `text` and the text to put there, so that the
-/// scalar `node` reads as `new`.
-pub fn replacement(
-    text: &str,
-    node: &Node,
-    scalar: &Scalar,
-    new: &str,
-) -> Result<(Range<usize>, String), Unsupported> {
-    let (start, end) = scalar_span(text, node, scalar, new)?;
-    match scalar.style {
-        ScalarStyle::Plain => Ok((start..end, new.to_string())),
-        ScalarStyle::SingleQuoted => Ok((start..end, format!("'{new}'"))),
-        ScalarStyle::DoubleQuoted => Ok((start..end, format!("\"{new}\""))),
-        ScalarStyle::Literal | ScalarStyle::Folded => {
-            block_content_line(text, start..end, &scalar.value)
-                .map(|line| (line, new.to_string()))
-                .ok_or(Unsupported::BlockScalarLines)
+/// Where a scalar's value (from byte `within` on) is in the text, and how a
+/// new value is written there: found with the scalar, filled in once the new
+/// image is known ([`Slot::fill`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    /// The bytes to replace.
+    pub span: Range<usize>,
+    /// The quote the new value goes between, if the span holds the quotes.
+    quote: Option<char>,
+}
+
+impl Slot {
+    /// `span` replaced by the new value as it is (a TOML string's content).
+    pub fn bare(span: Range<usize>) -> Slot {
+        Slot { span, quote: None }
+    }
+
+    /// The span and text that make the slot read `new`; refused when `new`
+    /// would need quoting or escaping.
+    pub fn fill(&self, new: &str) -> Result<(Range<usize>, String), Unsupported> {
+        if !is_safe_value(new) {
+            return Err(Unsupported::UnsafeValue);
         }
+        let text = match self.quote {
+            Some(q) => format!("{q}{new}{q}"),
+            None => new.to_string(),
+        };
+        Ok((self.span.clone(), text))
+    }
+
+    /// The same slot in an outer text, each end moved by `map`; `None` when
+    /// an end does not map.
+    pub fn moved(&self, map: impl Fn(usize) -> Option<usize>) -> Option<Slot> {
+        Some(Slot {
+            span: map(self.span.start)?..map(self.span.end)?,
+            quote: self.quote,
+        })
     }
 }
 
-/// The byte range to replace in `text` and the text to put there, so that
-/// the part of the scalar's value from byte `within` on reads as `new`, the
-/// part before it (an operator flag's `--image=`) left as written, byte for
-/// byte. The scalar's source must spell its value as it is (no escapes, no
-/// folded lines), so that value offsets are source offsets.
-pub fn replacement_within(
-    text: &str,
-    node: &Node,
-    scalar: &Scalar,
-    within: usize,
-    new: &str,
-) -> Result<(Range<usize>, String), Unsupported> {
-    if within == 0 {
-        return replacement(text, node, scalar, new);
-    }
-    let (start, end) = scalar_span(text, node, scalar, new)?;
-    let inner = match scalar.style {
-        ScalarStyle::Plain => start..end,
-        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => start + 1..end - 1,
-        ScalarStyle::Literal | ScalarStyle::Folded => {
-            block_content_line(text, start..end, &scalar.value)
-                .ok_or(Unsupported::BlockScalarLines)?
-        }
-    };
-    let spelt = text.get(inner.clone()) == Some(scalar.value.trim_end_matches('\n'));
-    if !spelt || within > inner.len() {
-        return Err(Unsupported::Escaped);
-    }
-    Ok((inner.start + within..inner.end, new.to_string()))
+/// `new` needs no quoting or escaping in any style: a non-empty string of
+/// ASCII letters, digits and `._-/:@`.
+pub fn is_safe_value(new: &str) -> bool {
+    !new.is_empty() && new.bytes().all(is_safe)
 }
 
-/// Where the scalar itself is in `text` (past its anchor and tag), once
-/// `new` is known to need no quoting.
-fn scalar_span(
-    text: &str,
-    node: &Node,
-    scalar: &Scalar,
-    new: &str,
-) -> Result<(usize, usize), Unsupported> {
-    if new.is_empty() || !new.bytes().all(is_safe) {
-        return Err(Unsupported::UnsafeValue);
-    }
+/// The slot of the scalar `node` in `text`: the part of its value from byte
+/// `within` on (after an operator flag's `--image=`, left as written byte for
+/// byte), or the whole value when `within` is 0. For a part, the scalar's
+/// source must spell its value as it is (no escapes, no folded lines), so
+/// that value offsets are source offsets.
+pub fn slot(text: &str, node: &Node, scalar: &Scalar, within: usize) -> Result<Slot, Unsupported> {
+    // Past the scalar's anchor and tag.
     let start = if scalar.anchored || scalar.tag.is_some() {
         skip_properties(text, node.span.start, node.span.end)
     } else {
         node.span.start
     };
-    Ok((start, node.span.end))
+    let end = node.span.end;
+    let block =
+        || block_content_line(text, start..end, &scalar.value).ok_or(Unsupported::BlockScalarLines);
+    if within == 0 {
+        return match scalar.style {
+            ScalarStyle::Plain => Ok(Slot::bare(start..end)),
+            ScalarStyle::SingleQuoted => Ok(Slot {
+                span: start..end,
+                quote: Some('\''),
+            }),
+            ScalarStyle::DoubleQuoted => Ok(Slot {
+                span: start..end,
+                quote: Some('"'),
+            }),
+            ScalarStyle::Literal | ScalarStyle::Folded => block().map(Slot::bare),
+        };
+    }
+    let inner = match scalar.style {
+        ScalarStyle::Plain => start..end,
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => start + 1..end - 1,
+        ScalarStyle::Literal | ScalarStyle::Folded => block()?,
+    };
+    let spelt = text.get(inner.clone()) == Some(scalar.value.trim_end_matches('\n'));
+    if !spelt || within > inner.len() {
+        return Err(Unsupported::Escaped);
+    }
+    Ok(Slot::bare(inner.start + within..inner.end))
 }
 
 fn is_safe(b: u8) -> bool {
@@ -171,7 +187,31 @@ fn block_content_line(text: &str, span: Range<usize>, value: &str) -> Option<Ran
 
 #[cfg(test)]
 mod tests {
-    use crate::yaml::parse;
+    use crate::yaml::{Node, Scalar, parse};
+    use std::ops::Range;
+
+    /// The edit that makes the scalar read `new` from `within` on.
+    fn replacement_within(
+        text: &str,
+        node: &Node,
+        scalar: &Scalar,
+        within: usize,
+        new: &str,
+    ) -> Result<(Range<usize>, String), super::Unsupported> {
+        if !super::is_safe_value(new) {
+            return Err(super::Unsupported::UnsafeValue);
+        }
+        super::slot(text, node, scalar, within)?.fill(new)
+    }
+
+    fn replacement(
+        text: &str,
+        node: &Node,
+        scalar: &Scalar,
+        new: &str,
+    ) -> Result<(Range<usize>, String), super::Unsupported> {
+        replacement_within(text, node, scalar, 0, new)
+    }
 
     #[track_caller]
     fn check(input: &str, expected: &str) {
@@ -179,8 +219,7 @@ mod tests {
         let doc = &docs[0];
         let id = doc.get(doc.root.unwrap(), "image").next().unwrap();
         let node = doc.node(id);
-        let (range, new) =
-            super::replacement(input, node, doc.scalar(id).unwrap(), "reg/x:1").unwrap();
+        let (range, new) = replacement(input, node, doc.scalar(id).unwrap(), "reg/x:1").unwrap();
         let mut out = input.to_string();
         out.replace_range(range, &new);
         assert_eq!(out, expected);
@@ -222,7 +261,7 @@ mod tests {
         let id = doc.get(doc.root.unwrap(), "image").next().unwrap();
         for new in ["", "a b", "x'y", "a#b"] {
             assert_eq!(
-                super::replacement(input, doc.node(id), doc.scalar(id).unwrap(), new),
+                replacement(input, doc.node(id), doc.scalar(id).unwrap(), new),
                 Err(super::Unsupported::UnsafeValue),
                 "{new:?}"
             );
@@ -236,7 +275,7 @@ mod tests {
         let doc = &docs[0];
         let id = doc.get(doc.root.unwrap(), "image").next().unwrap();
         assert_eq!(
-            super::replacement(input, doc.node(id), doc.scalar(id).unwrap(), "reg/x:1"),
+            replacement(input, doc.node(id), doc.scalar(id).unwrap(), "reg/x:1"),
             Err(super::Unsupported::BlockScalarLines)
         );
     }
@@ -256,8 +295,7 @@ mod tests {
             let doc = &docs[0];
             let id = doc.get(doc.root.unwrap(), "image").next().unwrap();
             let node = doc.node(id);
-            let (range, _) =
-                super::replacement(input, node, doc.scalar(id).unwrap(), "reg/x:1").unwrap();
+            let (range, _) = replacement(input, node, doc.scalar(id).unwrap(), "reg/x:1").unwrap();
             assert!(
                 node.span.start <= range.start
                     && range.start <= range.end
@@ -275,8 +313,7 @@ mod tests {
         let doc = &docs[0];
         let id = doc.get(doc.root.unwrap(), "image").next().unwrap();
         let scalar = doc.scalar(id).unwrap();
-        let (range, new) =
-            super::replacement_within(input, doc.node(id), scalar, within, "reg/x:1")?;
+        let (range, new) = replacement_within(input, doc.node(id), scalar, within, "reg/x:1")?;
         let mut out = input.to_string();
         out.replace_range(range, &new);
         Ok(out)

@@ -1,23 +1,27 @@
 //! Finds the image fields of one document: walks the workload table over the
-//! document's tree and returns a [`Site`] for every image scalar, noting
-//! whether its pod template opted out.
+//! document's objects and returns a [`Spot`] for every image node, noting
+//! whether its pod template opted out. `objects` walks the lists, `resolve`
+//! follows a table path, `pod` reads pod specs and containers, `generic` is
+//! the rule for kinds nobody knows.
 
-use crate::operator;
+mod generic;
+mod objects;
+mod pod;
+mod resolve;
+
+pub use objects::{At, Object, objects};
+pub use resolve::resolve;
+
 use crate::path::FieldPath;
-use crate::workload::{self, Path, Shape, WorkloadSpec};
+use crate::workload::{self, Route, Shape, WorkloadSpec};
 use crate::yaml::{Document, NodeId};
 
-/// How deep `*List` kinds may nest in one another (`List` of `List`s).
-const MAX_LIST_DEPTH: usize = 8;
+use pod::{Context, container, pod_spec, push};
 
-/// The containers lists of a pod spec that hold `image` fields.
-/// <https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#PodSpec>
-const CONTAINER_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
-
-/// An image field in a document.
+/// An image node in a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Site {
-    /// The image node (a scalar, usually; the caller checks).
+pub struct Spot {
+    /// The image node (a scalar, usually; the decision checks).
     pub node: NodeId,
     /// Field path from the document root, e.g. `spec.template.spec.containers[0].image`.
     pub path: FieldPath,
@@ -30,25 +34,6 @@ pub struct Site {
     /// Where the image starts in the scalar's value: after an operator
     /// flag's `--flag=`; 0 when the value is the image.
     pub within: usize,
-}
-
-/// The identity of a Kubernetes object, for messages and reports.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Object {
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
-}
-
-impl std::fmt::Display for Object {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.kind)?;
-        match (&self.namespace, &self.name) {
-            (Some(ns), Some(name)) => write!(f, " {ns}/{name}"),
-            (None, Some(name)) => write!(f, " {name}"),
-            _ => Ok(()),
-        }
-    }
 }
 
 /// Where to look and what opts out.
@@ -66,61 +51,34 @@ pub struct Locator<'a> {
     pub operator_images: bool,
 }
 
+/// How many times `Shape::Same` may nest (Argo templates inline in inline
+/// templates, Tekton pipelines in pipelines).
+const MAX_FIELDS_DEPTH: usize = 16;
+
 impl Locator<'_> {
-    /// Every image site of the document, in document order.
-    pub fn sites(&self, doc: &Document) -> Vec<Site> {
-        let mut sites = Vec::new();
-        if let Some(root) = doc.root {
-            self.object(doc, root, &FieldPath::default(), None, 0, &mut sites);
+    /// Every image spot of the document, in document order.
+    pub fn sites(&self, doc: &Document) -> Vec<Spot> {
+        let mut spots = Vec::new();
+        for at in objects(doc) {
+            self.object(doc, &at, &mut spots);
         }
-        sites.sort_by_key(|s| doc.node(s.node).span.start);
-        sites.dedup_by_key(|s| s.node);
-        sites
+        spots.sort_by_key(|s| doc.node(s.node).span.start);
+        spots.dedup_by_key(|s| s.node);
+        spots
     }
 
-    fn object(
-        &self,
-        doc: &Document,
-        root: NodeId,
-        prefix: &FieldPath,
-        item: Option<usize>,
-        depth: usize,
-        out: &mut Vec<Site>,
-    ) {
-        let Some(kind) = doc.get_str(root, "kind") else {
-            return;
-        };
-        if kind.ends_with("List") && depth < MAX_LIST_DEPTH {
-            let items_path = prefix.key("items");
-            for items in doc.get(root, "items") {
-                for (i, &node) in doc.items(items).iter().enumerate() {
-                    // The top-level item, however deep the lists nest.
-                    let top = item.or(Some(i));
-                    self.object(doc, node, &items_path.index(i), top, depth + 1, out);
-                }
-            }
-        }
-        let group = workload::group(doc.get_str(root, "apiVersion").unwrap_or_default());
-        let metadata = doc.get(root, "metadata").next();
-        let object = Object {
-            kind: kind.to_string(),
-            namespace: metadata
-                .and_then(|m| doc.get_str(m, "namespace"))
-                .map(str::to_string),
-            name: metadata
-                .and_then(|m| doc.get_str(m, "name"))
-                .map(str::to_string),
-        };
+    fn object(&self, doc: &Document, at: &At, out: &mut Vec<Spot>) {
+        let (root, prefix, group, kind) = (at.node, &at.path, at.group, at.object.kind.as_str());
         let ctx = Context {
-            object: &object,
-            item,
+            object: &at.object,
+            item: at.item,
             opted_out: self.opts_out(doc, root),
             operator_images: self.operator_images,
         };
         match workload::lookup(self.extra, group, kind) {
-            Some(paths) => {
-                for (path, shape) in paths {
-                    self.path(doc, root, (path, shape), prefix, ctx, out);
+            Some(routes) => {
+                for route in routes {
+                    self.route(doc, root, route, prefix, ctx, out);
                 }
             }
             None if self.generic
@@ -134,40 +92,41 @@ impl Locator<'_> {
         }
         // Besides what the generic rule (or the rules file) finds: a kind
         // with an operator row keeps that, and gains its image fields.
-        let operator = workload::find(workload::OPERATORS, group, kind);
-        if let Some(w) = operator.filter(|_| self.operator_images) {
-            for p in w.paths {
-                self.path(doc, root, (p.path, p.shape), prefix, ctx, out);
+        let operator = workload::find(workload::operators(), group, kind);
+        if let Some(row) = operator.filter(|_| self.operator_images) {
+            for route in &row.routes {
+                self.route(doc, root, route, prefix, ctx, out);
             }
         }
     }
 
-    /// The sites of one table path (and the shape there) from `node`, whose
-    /// field path is `at`.
-    fn path(
+    /// The spots of one route of the table from `node`, whose field path is
+    /// `at`.
+    fn route(
         &self,
         doc: &Document,
         node: NodeId,
-        (path, shape): (&str, Shape),
+        route: &Route,
         at: &FieldPath,
         ctx: Context,
-        out: &mut Vec<Site>,
+        out: &mut Vec<Spot>,
     ) {
-        for (found, here) in resolve(doc, node, path, at) {
-            self.shape(doc, found, &here, shape, ctx, out);
+        for (found, here) in resolve(doc, node, &route.steps, at) {
+            self.shape(doc, found, &here, route, ctx, out);
         }
     }
 
+    /// The spots at `node`, where `route` ends.
     fn shape(
         &self,
         doc: &Document,
         node: NodeId,
         path: &FieldPath,
-        shape: Shape,
+        route: &Route,
         ctx: Context,
-        out: &mut Vec<Site>,
+        out: &mut Vec<Spot>,
     ) {
-        match shape {
+        match route.shape {
             Shape::PodSpec => pod_spec(doc, node, path, ctx, out),
             Shape::Container => container(doc, node, path, ctx, out),
             // An optional field left unset (`null`, `""`) means the
@@ -177,18 +136,29 @@ impl Locator<'_> {
                     .scalar(node)
                     .is_some_and(|s| s.is_null() || s.value.is_empty()) => {}
             Shape::Image => push(out, node, path.clone(), ctx),
-            Shape::PodTemplate => {
-                let ctx = Context {
-                    opted_out: ctx.opted_out || self.opts_out(doc, node),
-                    ..ctx
-                };
-                for spec in doc.get(node, "spec") {
-                    pod_spec(doc, spec, &path.key("spec"), ctx, out);
-                }
-            }
-            Shape::Fields(fields) => self.fields(doc, node, path, fields, ctx, out),
+            Shape::PodTemplate => self.pod_template(doc, node, path, ctx, out),
+            Shape::Fields(_) => self.fields(doc, node, path, &route.fields, ctx, out),
             // Only meaningful inside `Fields`, which resolves it.
             Shape::Same => {}
+        }
+    }
+
+    /// A pod template: its `metadata` can opt out, and its `spec` is a pod
+    /// spec.
+    fn pod_template(
+        &self,
+        doc: &Document,
+        node: NodeId,
+        path: &FieldPath,
+        ctx: Context,
+        out: &mut Vec<Spot>,
+    ) {
+        let ctx = Context {
+            opted_out: ctx.opted_out || self.opts_out(doc, node),
+            ..ctx
+        };
+        for spec in doc.get(node, "spec") {
+            pod_spec(doc, spec, &path.key("spec"), ctx, out);
         }
     }
 
@@ -200,9 +170,9 @@ impl Locator<'_> {
         doc: &Document,
         node: NodeId,
         path: &FieldPath,
-        fields: &'static [Path],
+        fields: &[Route],
         ctx: Context,
-        out: &mut Vec<Site>,
+        out: &mut Vec<Spot>,
     ) {
         let mut stack = vec![(node, path.clone(), ctx.opted_out, 0usize)];
         while let Some((node, path, opted_out, depth)) = stack.pop() {
@@ -211,52 +181,15 @@ impl Locator<'_> {
                 ..ctx
             };
             for field in fields {
-                for (found, at) in resolve(doc, node, field.path, &path) {
+                for (found, at) in resolve(doc, node, &field.steps, &path) {
                     match field.shape {
                         Shape::Same if depth < MAX_FIELDS_DEPTH => {
                             stack.push((found, at, ctx.opted_out, depth + 1));
                         }
                         Shape::Same => {}
-                        shape => self.shape(doc, found, &at, shape, ctx, out),
+                        _ => self.shape(doc, found, &at, field, ctx, out),
                     }
                 }
-            }
-        }
-    }
-
-    /// The generic rule, for kinds neither the table nor the rules file know:
-    /// under `spec`, the value of any `template` or `podTemplate` key that is
-    /// a mapping whose `spec.containers` is a non-empty list of mappings that
-    /// each have a scalar `image` is a pod template. This finds, for example,
-    /// grafana-operator's Grafana (`spec.deployment.spec.template`), Argo
-    /// Rollouts' AnalysisTemplate job metrics, ECK's `podTemplate`s and
-    /// agent-sandbox's Sandbox, and leaves Helm values in a Flux HelmRelease
-    /// (`spec.values`) alone unless they look exactly like a pod template
-    /// under such a key.
-    fn generic(
-        &self,
-        doc: &Document,
-        spec: NodeId,
-        path: &FieldPath,
-        ctx: Context,
-        out: &mut Vec<Site>,
-    ) {
-        let mut stack = vec![(spec, path.clone(), 0usize)];
-        while let Some((node, at, depth)) = stack.pop() {
-            if depth > MAX_GENERIC_DEPTH {
-                continue;
-            }
-            for &(k, v) in doc.pairs(node) {
-                let Some(key) = doc.str(k) else { continue };
-                let here = at.key(key);
-                if TEMPLATE_KEYS.contains(&key) && is_pod_template(doc, v) {
-                    self.shape(doc, v, &here, Shape::PodTemplate, ctx, out);
-                } else {
-                    stack.push((v, here, depth + 1));
-                }
-            }
-            for (i, &item) in doc.items(node).iter().enumerate() {
-                stack.push((item, at.index(i), depth + 1));
             }
         }
     }
@@ -271,131 +204,10 @@ impl Locator<'_> {
     }
 }
 
-/// How deep the generic rule looks under `spec`.
-const MAX_GENERIC_DEPTH: usize = 32;
-
-/// The keys under which the generic rule looks for pod templates: most
-/// operators say `template`; ECK (`spec.nodeSets[].podTemplate`, Kibana's
-/// `spec.podTemplate`) and agent-sandbox's Sandbox say `podTemplate`.
-const TEMPLATE_KEYS: &[&str] = &["template", "podTemplate"];
-
-/// How many times `Shape::Same` may nest (Argo templates inline in inline
-/// templates, Tekton pipelines in pipelines).
-const MAX_FIELDS_DEPTH: usize = 16;
-
-/// `spec.containers` is a non-empty list of mappings, each with a scalar `image`.
-fn is_pod_template(doc: &Document, node: NodeId) -> bool {
-    doc.get(node, "spec")
-        .flat_map(|s| doc.get(s, "containers"))
-        .any(|list| {
-            let items = doc.items(list);
-            !items.is_empty()
-                && items.iter().all(|&c| {
-                    doc.is_mapping(c) && doc.get(c, "image").any(|i| doc.scalar(i).is_some())
-                })
-        })
-}
-
-#[derive(Clone, Copy)]
-struct Context<'a> {
-    object: &'a Object,
-    item: Option<usize>,
-    opted_out: bool,
-    /// Look for the images operators read from their configuration.
-    operator_images: bool,
-}
-
-fn push(out: &mut Vec<Site>, node: NodeId, path: FieldPath, ctx: Context) {
-    out.push(site(node, path, ctx));
-}
-
-fn container(doc: &Document, node: NodeId, path: &FieldPath, ctx: Context, out: &mut Vec<Site>) {
-    for image in doc.get(node, "image") {
-        push(out, image, path.key("image"), ctx);
-    }
-    if ctx.operator_images {
-        for found in operator::images(doc, node, path) {
-            out.push(Site {
-                within: found.within,
-                ..site(found.node, found.path, ctx)
-            });
-        }
-    }
-}
-
-fn site(node: NodeId, path: FieldPath, ctx: Context) -> Site {
-    Site {
-        node,
-        path,
-        item: ctx.item,
-        object: ctx.object.clone(),
-        opted_out: ctx.opted_out,
-        within: 0,
-    }
-}
-
-fn pod_spec(doc: &Document, spec: NodeId, path: &FieldPath, ctx: Context, out: &mut Vec<Site>) {
-    for field in CONTAINER_LISTS {
-        for list in doc.get(spec, field) {
-            for (i, &c) in doc.items(list).iter().enumerate() {
-                container(doc, c, &path.key(field).index(i), ctx, out);
-            }
-        }
-    }
-    // Image volumes (KEP-4639): `volumes[].image.reference`.
-    for list in doc.get(spec, "volumes") {
-        for (i, &volume) in doc.items(list).iter().enumerate() {
-            for image in doc.get(volume, "image") {
-                for reference in doc.get(image, "reference") {
-                    let at = path.key("volumes").index(i).key("image").key("reference");
-                    push(out, reference, at, ctx);
-                }
-            }
-        }
-    }
-}
-
-/// Every node a table path leads to from `root`, with its field path:
-/// dotted keys, `key[]` every item of the list under `key` (`key[][]` every
-/// item of every item), `*` every value of a mapping.
-pub(crate) fn resolve(
-    doc: &Document,
-    root: NodeId,
-    path: &str,
-    prefix: &FieldPath,
-) -> Vec<(NodeId, FieldPath)> {
-    let mut here = vec![(root, prefix.clone())];
-    for segment in path.split('.').filter(|s| !s.is_empty()) {
-        let mut next = Vec::new();
-        for (node, at) in here {
-            if segment == "*" {
-                for &(k, v) in doc.pairs(node) {
-                    if let Some(key) = doc.str(k) {
-                        next.push((v, at.key(key)));
-                    }
-                }
-                continue;
-            }
-            let (key, depth) = workload::segment(segment).unwrap_or((segment, 0));
-            let mut level: Vec<_> = doc.get(node, key).map(|v| (v, at.key(key))).collect();
-            for _ in 0..depth {
-                let mut items = Vec::new();
-                for (list, at) in level {
-                    for (i, &item) in doc.items(list).iter().enumerate() {
-                        items.push((item, at.index(i)));
-                    }
-                }
-                level = items;
-            }
-            next.extend(level);
-        }
-        here = next;
-    }
-    here
-}
-
 #[cfg(test)]
 mod tests {
+    use super::generic::{MAX_GENERIC_DEPTH, generic_spots};
+    use super::objects::MAX_LIST_DEPTH;
     use super::*;
     use crate::yaml::parse;
 
@@ -434,22 +246,6 @@ mod tests {
                 "spec.volumes[0].image.reference",
             ]
         );
-    }
-
-    #[test]
-    fn object_displays_as_kind_namespace_slash_name() {
-        let shown = |namespace: Option<&str>, name: Option<&str>| {
-            Object {
-                kind: "Deployment".into(),
-                namespace: namespace.map(str::to_string),
-                name: name.map(str::to_string),
-            }
-            .to_string()
-        };
-        assert_eq!(shown(Some("prod"), Some("web")), "Deployment prod/web");
-        assert_eq!(shown(None, Some("web")), "Deployment web");
-        assert_eq!(shown(Some("prod"), None), "Deployment");
-        assert_eq!(shown(None, None), "Deployment");
     }
 
     #[test]
@@ -688,7 +484,7 @@ mod tests {
                 files.push(entry.unwrap().path());
             }
         }
-        let key = |s: &Site| (s.node, s.path.to_string(), s.opted_out);
+        let key = |s: &Spot| (s.node, s.path.to_string(), s.opted_out);
         let mut operator_docs = 0;
         for file in files {
             let Ok(text) = std::fs::read_to_string(&file) else {
@@ -703,27 +499,9 @@ mod tests {
                 assert!(off.iter().all(|s| on.contains(s)), "{name}: lost {off:?}");
                 let group = workload::group(doc.get_str(root, "apiVersion").unwrap_or_default());
                 let kind = doc.get_str(root, "kind").unwrap_or_default();
-                if workload::find(workload::OPERATORS, group, kind).is_some() {
+                if workload::find(workload::operators(), group, kind).is_some() {
                     operator_docs += 1;
-                    let object = Object::default();
-                    let ctx = Context {
-                        object: &object,
-                        item: None,
-                        opted_out: locator(false).opts_out(doc, root),
-                        operator_images: false,
-                    };
-                    let mut generic = Vec::new();
-                    for spec in doc.get(root, "spec") {
-                        locator(false).generic(
-                            doc,
-                            spec,
-                            &FieldPath::default().key("spec"),
-                            ctx,
-                            &mut generic,
-                        );
-                    }
-                    generic.sort_by_key(|s| doc.node(s.node).span.start);
-                    generic.dedup_by_key(|s| s.node);
+                    let generic = generic_spots(&locator(false), doc, root);
                     let generic: Vec<_> = generic.iter().map(key).collect();
                     assert_eq!(off, generic, "{name}: {kind} with the switch off");
                 } else if !kind.ends_with("List") {
