@@ -9,6 +9,7 @@
 //!
 //! | stage  | module                        | data in → data out                          |
 //! |--------|-------------------------------|---------------------------------------------|
+//! | decode | [`encoding`]                  | UTF-16 with a BOM → UTF-8 bytes (else as is) |
 //! | read   | [`rewrite()`]                 | bytes → `&str` (UTF-8 checked, BOM kept)    |
 //! | locate | [`yaml`], `workload`, `locate` | text → documents → sites with a [`FieldPath`] |
 //! | decide | `exclude`, [`rules`] (on [`reference`](mod@reference)) | image string → [`rules::Decision`] |
@@ -42,6 +43,7 @@ pub mod adapter;
 mod config;
 mod diag;
 mod embedded;
+pub mod encoding;
 mod exclude;
 mod locate;
 mod operator;

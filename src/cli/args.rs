@@ -335,9 +335,16 @@ pub struct GenerateArgs {
     /// The app directory.
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
-    /// Succeed with empty output when the app renders no objects (with
-    /// auto-prune, Argo CD then deletes all of the app's resources).
-    #[arg(long)]
+    /// Fail when the app renders no objects, instead of printing nothing:
+    /// an app with no objects, as Argo CD's own sources render one (its
+    /// automated sync does not prune them all unless the Application sets
+    /// allowEmpty). The plugin parameter refuse-empty: "true" does the
+    /// same for one app.
+    #[arg(long, conflicts_with = "allow_empty")]
+    pub refuse_empty: bool,
+    /// Empty output when the app renders no objects: the default since
+    /// refuse-empty; accepted for plugin configurations that pass it.
+    #[arg(long, hide = true)]
     pub allow_empty: bool,
     /// Time the renderers may take in all, then the one running is killed:
     /// seconds, or with a unit (500ms, 45s, 2m); 0 for no limit. Keep it
