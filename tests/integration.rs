@@ -38,5 +38,7 @@ mod shims;
 mod snapshots;
 /// Several files as one output stream.
 mod streams;
+/// UTF-16 input (byte order mark): written as UTF-8, only images edited.
+mod utf16;
 /// The image-reference vectors of ../shared/vectors, row by row.
 mod vectors;
