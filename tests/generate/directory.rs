@@ -6,7 +6,8 @@
 //! `TestGenerateFromUTF16` (reposerver/repository/repository_test.go in
 //! argoproj/argo-cd), each on a repository of our own in
 //! testdata/generate/directory that reproduces the case of Argo CD's
-//! testdata. Each runs the plugin's generate command as argocd-cmp-server
+//! testdata (the links that cannot be followed are made by the test, as
+//! Argo CD's test makes its circular ones). Each runs the plugin's generate command as argocd-cmp-server
 //! does (`super::cmp_command`) and reads stdout as the repo-server reads a
 //! plugin's output (`kube.SplitYAML`); the `TestGenerate*` cases then expand
 //! lists as `GenerateManifests` does. Where Argo CD errs, generate fails
@@ -18,7 +19,7 @@
 //! docs/argocd.md) and `disableExtensionFilter: true` (no such parameter).
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{PermissionsExt, symlink};
 
 use pullthrough::yaml;
 use serde_json::{Value, json};
@@ -146,14 +147,20 @@ fn find_manifests_non_json_yaml_is_skipped() {
 /// `Test_findManifests/circular link should throw an error`.
 #[test]
 fn find_manifests_circular_link_should_throw_an_error() {
-    case("circular-link", ".", &[NO_RECURSE]).fails(1, "a.json: cannot follow the symlink: ");
+    case_with("circular-link", ".", &[NO_RECURSE], |repo| {
+        symlink("b.json", repo.join("a.json")).unwrap();
+        symlink("a.json", repo.join("b.json")).unwrap();
+    })
+    .fails(1, "a.json: cannot follow the symlink: ");
 }
 
 /// `Test_findManifests/out-of-bounds symlink should throw an error`: the
 /// link's destination exists and is an object, beside the repository.
 #[test]
 fn find_manifests_out_of_bounds_symlink_should_throw_an_error() {
-    let out = case("out-of-bounds-link", ".", &[NO_RECURSE]);
+    let out = case_with("out-of-bounds-link", ".", &[NO_RECURSE], |repo| {
+        symlink("../outside.json", repo.join("escape.json")).unwrap();
+    });
     out.fails(1, "escape.json: leads out of the repository");
     assert!(!out.stderr.contains("outside-the-repository"));
 }
@@ -169,7 +176,9 @@ fn find_manifests_symlink_to_a_regular_file_works() {
 /// `Test_findManifests/symlink to nowhere should be ignored`.
 #[test]
 fn find_manifests_symlink_to_nowhere_should_be_ignored() {
-    let out = case("link-to-nowhere", ".", &[NO_RECURSE]);
+    let out = case_with("link-to-nowhere", ".", &[NO_RECURSE], |repo| {
+        symlink("gone.json", repo.join("dangling.json")).unwrap();
+    });
     none(&out);
     assert!(
         out.stderr
