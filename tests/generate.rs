@@ -7,9 +7,10 @@
 //! `PARAM_*`). Then stdout is read as Argo CD reads it: every document must
 //! be an object with `apiVersion` and `kind`.
 //!
-//! The renderers are real: helm (Helm 3, which Argo CD ships) and kustomize
-//! from `.tools/bin` (scripts/install-hosts.sh, which scripts/test runs), and
-//! kubectl from PATH for `kubectl kustomize`.
+//! The renderers are real: helm (Helm 4, which the image ships as Argo CD
+//! 3.5 and later do; Helm 3, the image's other choice, where the Helm
+//! major matters) and kustomize from `.tools/bin` (scripts/install-hosts.sh,
+//! which scripts/test runs), and kubectl from PATH for `kubectl kustomize`.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -62,15 +63,21 @@ struct Sidecar {
 }
 
 impl Sidecar {
-    /// With standalone kustomize, or (`false`) only kubectl's built-in one.
+    /// With standalone kustomize, or (`false`) only kubectl's built-in one;
+    /// Helm 4, as the image.
     fn new(kustomize: bool) -> Sidecar {
+        Sidecar::with_helm(kustomize, "helm4")
+    }
+
+    /// With this helm of `.tools/bin` (`helm3`, `helm4`).
+    fn with_helm(kustomize: bool, helm: &str) -> Sidecar {
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join("bin");
         fs::create_dir(&bin).unwrap();
         let link =
             |target: &Path, name: &str| std::os::unix::fs::symlink(target, bin.join(name)).unwrap();
         link(Path::new(env!("CARGO_BIN_EXE_pullthrough")), "pullthrough");
-        link(&tool("helm3"), "helm");
+        link(&tool(helm), "helm");
         link(&on_path("kubectl"), "kubectl");
         if kustomize {
             link(&tool("kustomize"), "kustomize");
@@ -358,8 +365,17 @@ fn generate(sidecar: &Sidecar, app: &App) -> Generated {
     generate_with(sidecar, app, |_| {})
 }
 
+/// Under Helm 4, the image's (Argo CD 3.5 and later), and Helm 3, its
+/// other choice (Argo CD 3.4 and earlier): the chart sees which in
+/// `.Capabilities.HelmVersion`, as it would under that Argo CD.
 #[test]
 fn helm_chart_with_argo_cd_parameters() {
+    for (helm, major) in [("helm4", "v4."), ("helm3", "v3.")] {
+        helm_chart_under(helm, major);
+    }
+}
+
+fn helm_chart_under(helm: &str, major: &str) {
     let app = App {
         name: "team-a_shop",
         parameters: json!([
@@ -368,7 +384,7 @@ fn helm_chart_with_argo_cd_parameters() {
         ]),
         ..App::new("apps/chart")
     };
-    let out = generate(&Sidecar::new(true), &app);
+    let out = generate(&Sidecar::with_helm(true, helm), &app);
     // --include-crds, the dependency built from its file:// repository, the
     // ServiceMonitor only --api-versions enables, and the hook.
     assert_eq!(
@@ -390,6 +406,10 @@ fn helm_chart_with_argo_cd_parameters() {
         deployment["metadata"]["annotations"]["example.com/kube-version"],
         "v1.32.4"
     );
+    let rendered_by = deployment["metadata"]["annotations"]["example.com/helm-version"]
+        .as_str()
+        .unwrap();
+    assert!(rendered_by.starts_with(major), "{helm}: {rendered_by}");
     let images = &deployment["spec"]["template"]["spec"]["containers"];
     assert_eq!(images[0]["image"], cached("library/nginx:1.27"));
     assert_eq!(
