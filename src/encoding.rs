@@ -127,7 +127,10 @@ mod tests {
             assert_eq!(to_utf8(bytes.to_vec()).unwrap(), (bytes.to_vec(), None));
         }
         // A byte order mark alone is an empty UTF-16 stream.
-        assert_eq!(to_utf8(vec![0xFF, 0xFE]).unwrap(), (vec![], Some(Utf16::Le)));
+        assert_eq!(
+            to_utf8(vec![0xFF, 0xFE]).unwrap(),
+            (vec![], Some(Utf16::Le))
+        );
     }
 
     #[test]
@@ -147,12 +150,18 @@ mod tests {
         bytes.extend(0xDC00u16.to_be_bytes());
         let e = to_utf8(bytes).unwrap_err();
         assert_eq!((e.line, e.column), (1, 2));
-        assert!(e.to_string().contains("UTF-16BE: an unpaired surrogate 0xDC00"));
+        assert!(
+            e.to_string()
+                .contains("UTF-16BE: an unpaired surrogate 0xDC00")
+        );
         // Half a code unit at the end.
         let mut bytes = le("a: 1\nb");
         bytes.push(b'\n');
         let e = to_utf8(bytes).unwrap_err();
         assert_eq!((e.line, e.column), (2, 2));
-        assert!(e.to_string().ends_with("an odd number of bytes: the last is half a code unit"));
+        assert!(
+            e.to_string()
+                .ends_with("an odd number of bytes: the last is half a code unit")
+        );
     }
 }

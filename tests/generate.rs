@@ -922,7 +922,11 @@ fn an_empty_render_is_an_empty_app_as_in_argo_cd() {
         .unwrap();
     };
     let empty_kustomization = |repo: &Path| {
-        fs::write(repo.join("apps/kustomize/kustomization.yaml"), "resources: []\n").unwrap();
+        fs::write(
+            repo.join("apps/kustomize/kustomization.yaml"),
+            "resources: []\n",
+        )
+        .unwrap();
     };
     let skipped = |repo: &Path| {
         fs::write(repo.join("apps/empty/values.yaml"), "replicas: 3\n").unwrap();
@@ -986,11 +990,21 @@ fn an_empty_render_is_an_empty_app_as_in_argo_cd() {
         run_cmd(cmd, b"")
     };
     let out = direct(&["--refuse-empty"]);
-    assert_eq!((out.code, out.stdout.is_empty()), (1, true), "{}", out.stderr);
+    assert_eq!(
+        (out.code, out.stdout.is_empty()),
+        (1, true),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains(message), "{}", out.stderr);
     // --allow-empty, the old opt-in, is still accepted: it is the default.
     let out = direct(&["--allow-empty"]);
-    assert_eq!((out.code, out.stdout.is_empty()), (0, true), "{}", out.stderr);
+    assert_eq!(
+        (out.code, out.stdout.is_empty()),
+        (0, true),
+        "{}",
+        out.stderr
+    );
     assert_eq!(direct(&["--allow-empty", "--refuse-empty"]).code, 2);
 }
 

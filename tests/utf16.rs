@@ -79,8 +79,14 @@ fn utf16_input_is_written_as_utf8_with_one_warning() {
     assert_eq!(out.stdout(), [want.as_str(); 3].join("---\n"));
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{}", out.stderr);
-    assert!(lines[0].starts_with(&format!("pullthrough: warning: {}: the input is UTF-16LE", paths[0])));
-    assert!(lines[1].starts_with(&format!("pullthrough: warning: {}: the input is UTF-16BE", paths[2])));
+    assert!(lines[0].starts_with(&format!(
+        "pullthrough: warning: {}: the input is UTF-16LE",
+        paths[0]
+    )));
+    assert!(lines[1].starts_with(&format!(
+        "pullthrough: warning: {}: the input is UTF-16BE",
+        paths[2]
+    )));
     let logged = std::fs::read_to_string(&log).unwrap();
     assert_eq!(logged.lines().count(), 2, "{logged}");
     // --quiet: none; images and --check read it too.
@@ -91,7 +97,10 @@ fn utf16_input_is_written_as_utf8_with_one_warning() {
         images.stdout(),
         format!("nginx:1.27\t{REGISTRY}/docker-hub/library/nginx:1.27\n")
     );
-    let check = run(&["--registry", REGISTRY, "--check", "-q", paths[0].as_str()], b"");
+    let check = run(
+        &["--registry", REGISTRY, "--check", "-q", paths[0].as_str()],
+        b"",
+    );
     assert_eq!(check.code, 3, "{}", check.stderr);
 }
 

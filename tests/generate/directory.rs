@@ -76,8 +76,11 @@ fn objects(out: &Generated) -> Vec<Value> {
 /// its items; a null list (`items: null`, no `spec`, no `status`:
 /// `isNullList`) is nothing.
 fn manifests(objects: Vec<Value>) -> Vec<Value> {
-    let null_list =
-        |o: &Value| o.get("items").is_some_and(Value::is_null) && o.get("spec").is_none() && o.get("status").is_none();
+    let null_list = |o: &Value| {
+        o.get("items").is_some_and(Value::is_null)
+            && o.get("spec").is_none()
+            && o.get("status").is_none()
+    };
     objects
         .into_iter()
         .flat_map(|o| match &o["items"] {
@@ -91,14 +94,23 @@ fn manifests(objects: Vec<Value>) -> Vec<Value> {
 fn names(objects: &[Value]) -> Vec<String> {
     objects
         .iter()
-        .map(|o| o["metadata"]["name"].as_str().unwrap_or_default().to_string())
+        .map(|o| {
+            o["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect()
 }
 
 /// Argo CD finds no objects: exit 0, nothing on stdout.
 #[track_caller]
 fn none(out: &Generated) {
-    assert_eq!(out.code, 0, "an app with no objects is no error: {}", out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "an app with no objects is no error: {}",
+        out.stderr
+    );
     assert_eq!(out.stdout, "", "no objects, so nothing on stdout");
     assert!(objects(out).is_empty());
 }
@@ -115,7 +127,8 @@ fn find_manifests_unreadable_file_throws_error() {
     });
     out.fails(1, "pullthrough: error: ");
     assert!(
-        out.stderr.contains("Permission denied") || out.stderr.contains("unreadable.json: Failed to unmarshal"),
+        out.stderr.contains("Permission denied")
+            || out.stderr.contains("unreadable.json: Failed to unmarshal"),
         "{}",
         out.stderr
     );
@@ -199,8 +212,10 @@ fn find_manifests_partially_valid_yaml_file_throws_an_error() {
 /// in a plain directory looks like a manifest and is not YAML.
 #[test]
 fn find_manifests_invalid_manifest_throws_an_error() {
-    case("invalid-manifests", ".", &[NO_RECURSE])
-        .fails(1, "template.yaml: document 1, line 6, column 5: invalid YAML");
+    case("invalid-manifests", ".", &[NO_RECURSE]).fails(
+        1,
+        "template.yaml: document 1, line 6, column 5: invalid YAML",
+    );
 }
 
 /// `Test_findManifests/invalid manifest containing '+argocd:skip-file-rendering' doesn't throw an error`.
@@ -221,7 +236,10 @@ fn find_manifests_invalid_manifest_containing_skip_file_rendering_doesnt_throw_a
 fn find_manifests_irrelevant_yaml_gets_skipped_relevant_yaml_gets_parsed() {
     let out = case("irrelevant-yaml", ".", &[NO_RECURSE]);
     assert_eq!(names(&objects(&out)), ["relevant"]);
-    assert!(out.stderr.contains("pullthrough: skipped lint-config.yaml: not a Kubernetes object"));
+    assert!(
+        out.stderr
+            .contains("pullthrough: skipped lint-config.yaml: not a Kubernetes object")
+    );
 }
 
 /// `Test_findManifests/multiple JSON objects in one file throws an error`.
@@ -239,7 +257,10 @@ fn find_manifests_invalid_json_throws_an_error() {
 /// `Test_findManifests/valid JSON returns manifest and no error`.
 #[test]
 fn find_manifests_valid_json_returns_manifest_and_no_error() {
-    assert_eq!(names(&objects(&case("valid-json", ".", &[NO_RECURSE]))), ["valid"]);
+    assert_eq!(
+        names(&objects(&case("valid-json", ".", &[NO_RECURSE]))),
+        ["valid"]
+    );
 }
 
 /// `Test_findManifests/YAML with an empty document doesn't throw an error`.
@@ -286,13 +307,19 @@ fn find_resources_include_one_match() {
     let out = find_resources("subdir/worker.yaml", "");
     assert_eq!(sorted_names(&out), ["worker"]);
     // And rewritten, as every app of the plugin.
-    assert!(out.stdout.contains(&format!("image: {}\n", cached("library/python:3.12-slim"))));
+    assert!(
+        out.stdout
+            .contains(&format!("image: {}\n", cached("library/python:3.12-slim")))
+    );
 }
 
 /// `TestFindResources/Include Everything`: `*` crosses `/`.
 #[test]
 fn find_resources_include_everything() {
-    assert_eq!(sorted_names(&find_resources("*.yaml", "")), ["web", "worker"]);
+    assert_eq!(
+        sorted_names(&find_resources("*.yaml", "")),
+        ["web", "worker"]
+    );
 }
 
 /// `TestFindResources/Include Subdirectory`: `**/` needs a `/`.
@@ -310,7 +337,10 @@ fn find_resources_include_no_matches() {
 /// `TestFindResources/Exclude - One Match`.
 #[test]
 fn find_resources_exclude_one_match() {
-    assert_eq!(sorted_names(&find_resources("", "subdir/worker.yaml")), ["web"]);
+    assert_eq!(
+        sorted_names(&find_resources("", "subdir/worker.yaml")),
+        ["web"]
+    );
 }
 
 /// `TestFindResources/Exclude - Everything`: an app with no objects.
@@ -329,7 +359,10 @@ fn find_manifests_exclude() {
 /// `TestFindManifests_Exclude_NothingMatches`.
 #[test]
 fn find_manifests_exclude_nothing_matches() {
-    assert_eq!(sorted_names(&find_resources("", "nothing.yaml")), ["web", "worker"]);
+    assert_eq!(
+        sorted_names(&find_resources("", "nothing.yaml")),
+        ["web", "worker"]
+    );
 }
 
 // TestGenerateNullList: an Application with only a path, so `Recurse:
@@ -369,7 +402,10 @@ fn generate_from_utf16() {
     assert!(text.contains("\r\n"));
     assert_eq!(
         out.stdout,
-        text.replace("\"nginx:1.27\"", &format!("\"{}\"", cached("library/nginx:1.27")))
+        text.replace(
+            "\"nginx:1.27\"",
+            &format!("\"{}\"", cached("library/nginx:1.27"))
+        )
     );
     assert!(
         out.stderr.contains(
@@ -382,7 +418,8 @@ fn generate_from_utf16() {
 
 /// The fixture's text, from UTF-16LE.
 fn windows_text() -> String {
-    let file = fs::read(super::root().join("testdata/generate/directory/utf-16/windows.yaml")).unwrap();
+    let file =
+        fs::read(super::root().join("testdata/generate/directory/utf-16/windows.yaml")).unwrap();
     let units: Vec<u16> = file[2..]
         .chunks_exact(2)
         .map(|p| u16::from_le_bytes([p[0], p[1]]))
@@ -400,9 +437,16 @@ fn generate_from_utf16_big_endian() {
     });
     assert_eq!(
         out.stdout,
-        windows_text().replace("\"nginx:1.27\"", &format!("\"{}\"", cached("library/nginx:1.27")))
+        windows_text().replace(
+            "\"nginx:1.27\"",
+            &format!("\"{}\"", cached("library/nginx:1.27"))
+        )
     );
-    assert!(out.stderr.contains("read windows.yaml as UTF-16BE"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("read windows.yaml as UTF-16BE"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// Invalid UTF-16 is an error with its position, as invalid UTF-8 is.

@@ -31,8 +31,8 @@ use std::path::Path;
 use walkdir::WalkDir;
 
 use super::manifest::{self, Verdict};
-use crate::encoding;
 use super::{Error, Part, inside};
+use crate::encoding;
 
 /// `directory.*` as plugin parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -368,7 +368,10 @@ mod tests {
         let err = files(t.path(), t.path(), &DirectoryOptions::default(), &mut notes)
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("a.json: cannot follow the symlink: "), "{err}");
+        assert!(
+            err.starts_with("a.json: cannot follow the symlink: "),
+            "{err}"
+        );
         // Not a manifest name, or hidden: never looked at, as in Argo CD.
         let t = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink("b.txt", t.path().join("a.txt")).unwrap();
@@ -382,9 +385,17 @@ mod tests {
     #[test]
     fn utf16_files_are_read_as_utf8() {
         let utf16 = |text: &str, big: bool| {
-            let mut out = if big { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+            let mut out = if big {
+                vec![0xFE, 0xFF]
+            } else {
+                vec![0xFF, 0xFE]
+            };
             for u in text.encode_utf16() {
-                out.extend(if big { u.to_be_bytes() } else { u.to_le_bytes() });
+                out.extend(if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                });
             }
             out
         };
