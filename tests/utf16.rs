@@ -31,7 +31,7 @@ fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
 /// The config the binary resolves from `--registry REGISTRY` alone.
 fn binary_config() -> Config {
     let var = |key: &str| (key == "PULLTHROUGH_REGISTRY").then(|| REGISTRY.to_string());
-    let flags = Settings::from_env(&var, "PULLTHROUGH_", true).unwrap();
+    let flags = Settings::from_env(var, "PULLTHROUGH_", true).unwrap();
     Sources {
         flags,
         ..Sources::default()

@@ -13,8 +13,9 @@ use pullthrough::Digests;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success, including nothing to rewrite and a closed stdout (`| head`)
-  1  the input could not be processed: invalid YAML, invalid UTF-8, unreadable file;
-     generate: a renderer failed, timed out or was stopped by SIGTERM, or nothing rendered
+  1  the input could not be processed: invalid YAML, invalid UTF-8 or UTF-16, unreadable file;
+     generate: a renderer failed, timed out or was stopped by SIGTERM, or, with --refuse-empty
+     or the parameter refuse-empty, nothing rendered
   2  usage or configuration error: bad flag, missing registry, invalid prefix, rule or rules file
   3  --check found images that would be rewritten
 
