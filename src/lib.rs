@@ -9,6 +9,7 @@
 //!
 //! | stage  | module                        | data in → data out                          |
 //! |--------|-------------------------------|---------------------------------------------|
+//! | decode | [`encoding`]                  | UTF-16 with a BOM → UTF-8 bytes (else as is) |
 //! | read   | [`rewrite()`]                 | bytes → `&str` (UTF-8 checked, BOM kept)    |
 //! | find   | `find`: [`yaml`], `locate` (on `workload`, `operator`), `embedded` | text → documents → sites (`site`: plain data, each with a [`FieldPath`] and its bytes in the text) |
 //! | decide | `decide`: `exclude`, [`rules`] (on [`reference`](mod@reference)) | site → [`Image`], [`Warning`]s, new image |
@@ -43,6 +44,7 @@ mod config;
 mod decide;
 mod diag;
 mod embedded;
+pub mod encoding;
 mod exclude;
 mod find;
 mod locate;

@@ -158,24 +158,5 @@ impl Found {
 /// Where the first invalid UTF-8 byte is: document (counting `---` lines
 /// before it), line and column.
 fn utf8_error(input: &[u8], at: usize) -> yaml::Error {
-    let before = &input[..at];
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    let document = 1 + before
-        .split(|&b| b == b'\n')
-        .skip(1)
-        .filter(|l| l.starts_with(b"---"))
-        .count();
-    yaml::Error {
-        kind: yaml::ErrorKind::InvalidUtf8,
-        document,
-        line: before.iter().filter(|&&b| b == b'\n').count() + 1,
-        column,
-    }
+    yaml::Error::at(yaml::ErrorKind::InvalidUtf8, &input[..at])
 }

@@ -7,9 +7,10 @@
 //! `PARAM_*`). Then stdout is read as Argo CD reads it: every document must
 //! be an object with `apiVersion` and `kind`.
 //!
-//! The renderers are real: helm (Helm 3, which Argo CD ships) and kustomize
-//! from `.tools/bin` (scripts/install-hosts.sh, which scripts/test runs), and
-//! kubectl from PATH for `kubectl kustomize`.
+//! The renderers are real: helm (Helm 4, which the image ships as Argo CD
+//! 3.5 and later do; Helm 3, the image's other choice, where the Helm
+//! major matters) and kustomize from `.tools/bin` (scripts/install-hosts.sh,
+//! which scripts/test runs), and kubectl from PATH for `kubectl kustomize`.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -24,6 +25,8 @@ use crate::kit::run::{REGISTRY, command, on_path, root, run_cmd, tool};
 
 /// Many requests at once, sharing the sidecar's Helm directories.
 mod concurrency;
+/// Argo CD's own tests of its directory source, case by case.
+mod directory;
 
 const PLATFORM_REGISTRY: &str = REGISTRY;
 
@@ -60,15 +63,21 @@ struct Sidecar {
 }
 
 impl Sidecar {
-    /// With standalone kustomize, or (`false`) only kubectl's built-in one.
+    /// With standalone kustomize, or (`false`) only kubectl's built-in one;
+    /// Helm 4, as the image.
     fn new(kustomize: bool) -> Sidecar {
+        Sidecar::with_helm(kustomize, "helm4")
+    }
+
+    /// With this helm of `.tools/bin` (`helm3`, `helm4`).
+    fn with_helm(kustomize: bool, helm: &str) -> Sidecar {
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join("bin");
         fs::create_dir(&bin).unwrap();
         let link =
             |target: &Path, name: &str| std::os::unix::fs::symlink(target, bin.join(name)).unwrap();
         link(Path::new(env!("CARGO_BIN_EXE_pullthrough")), "pullthrough");
-        link(&tool("helm3"), "helm");
+        link(&tool(helm), "helm");
         link(&on_path("kubectl"), "kubectl");
         if kustomize {
             link(&tool("kustomize"), "kustomize");
@@ -122,6 +131,11 @@ impl Sidecar {
 
 /// What an Application says about its source.
 struct App {
+    /// The repository: `None` for testdata/generate/repo, or one of the
+    /// repositories of testdata/generate/directory (the others and the
+    /// files beside them are then outside it, siblings in the sidecar).
+    repo: Option<&'static str>,
+    /// The app's directory in the repository (`ARGOCD_APP_SOURCE_PATH`).
     path: &'static str,
     /// `metadata.namespace` + `_` + name for apps outside Argo CD's namespace.
     name: &'static str,
@@ -135,6 +149,7 @@ struct App {
 impl App {
     fn new(path: &'static str) -> App {
         App {
+            repo: None,
             path,
             name: "guestbook",
             namespace: "shop",
@@ -279,8 +294,18 @@ fn cmp_command(
     prepare: impl FnOnce(&Path),
 ) -> (tempfile::TempDir, Command) {
     let work = tempfile::tempdir().unwrap();
-    let repo = work.path().join("_cmp_server/4f1c7a8e");
-    copy_repo(&root().join("testdata/generate/repo"), &repo);
+    let repo = match app.repo {
+        None => {
+            let repo = work.path().join("_cmp_server/4f1c7a8e");
+            copy_repo(&root().join("testdata/generate/repo"), &repo);
+            repo
+        }
+        Some(name) => {
+            let all = work.path().join("_cmp_server");
+            copy_repo(&root().join("testdata/generate/directory"), &all);
+            all.join(name)
+        }
+    };
     prepare(&repo);
     // exec.LookPath in the sidecar's PATH, as argocd-cmp-server does.
     let argv = generate_command();
@@ -340,8 +365,17 @@ fn generate(sidecar: &Sidecar, app: &App) -> Generated {
     generate_with(sidecar, app, |_| {})
 }
 
+/// Under Helm 4, the image's (Argo CD 3.5 and later), and Helm 3, its
+/// other choice (Argo CD 3.4 and earlier): the chart sees which in
+/// `.Capabilities.HelmVersion`, as it would under that Argo CD.
 #[test]
 fn helm_chart_with_argo_cd_parameters() {
+    for (helm, major) in [("helm4", "v4."), ("helm3", "v3.")] {
+        helm_chart_under(helm, major);
+    }
+}
+
+fn helm_chart_under(helm: &str, major: &str) {
     let app = App {
         name: "team-a_shop",
         parameters: json!([
@@ -350,7 +384,7 @@ fn helm_chart_with_argo_cd_parameters() {
         ]),
         ..App::new("apps/chart")
     };
-    let out = generate(&Sidecar::new(true), &app);
+    let out = generate(&Sidecar::with_helm(true, helm), &app);
     // --include-crds, the dependency built from its file:// repository, the
     // ServiceMonitor only --api-versions enables, and the hook.
     assert_eq!(
@@ -372,6 +406,10 @@ fn helm_chart_with_argo_cd_parameters() {
         deployment["metadata"]["annotations"]["example.com/kube-version"],
         "v1.32.4"
     );
+    let rendered_by = deployment["metadata"]["annotations"]["example.com/helm-version"]
+        .as_str()
+        .unwrap();
+    assert!(rendered_by.starts_with(major), "{helm}: {rendered_by}");
     let images = &deployment["spec"]["template"]["spec"]["containers"];
     assert_eq!(images[0]["image"], cached("library/nginx:1.27"));
     assert_eq!(
@@ -855,7 +893,14 @@ fn failures_surface_with_nothing_on_stdout() {
             1,
             "Error: execution error at (broken/templates/fail.yaml:1:3): broken on purpose",
         ),
-        (App::new("apps/empty"), 1, "rendered no manifests"),
+        (
+            App {
+                parameters: json!([{"name": "refuse-empty", "string": "true"}]),
+                ..App::new("apps/empty")
+            },
+            1,
+            "rendered no manifests, and empty output is refused",
+        ),
         (
             App::new("apps/bad-yaml"),
             1,
@@ -910,6 +955,112 @@ fn failures_surface_with_nothing_on_stdout() {
     let only_bin = bare.dir.path().join("bin").display().to_string();
     generate(&bare.set("PATH", &only_bin), &App::new("apps/kustomize"))
         .fails(1, "`kubectl kustomize .`: not found on PATH");
+}
+
+/// Issue 21: an app that renders no objects is an empty app, as Argo CD's
+/// own sources render it (its automated sync refuses to prune every
+/// resource unless the Application sets `allowEmpty`); refusing it only
+/// made a legitimately empty app a ComparisonError. Refusing stays
+/// possible: the parameter `refuse-empty`, the flag `--refuse-empty`.
+#[test]
+fn an_empty_render_is_an_empty_app_as_in_argo_cd() {
+    let sidecar = Sidecar::new(true);
+    // A directory with no manifests; every file skipped; a chart and a
+    // kustomization that render nothing; the cache off too.
+    let empty_chart = |repo: &Path| {
+        let templates = repo.join("apps/glob-chart/templates");
+        fs::remove_file(templates.join("deployment.yaml")).unwrap();
+        fs::write(
+            templates.join("configmap.yaml"),
+            "{{- if false }}\nkind: ConfigMap\n{{- end }}\n",
+        )
+        .unwrap();
+    };
+    let empty_kustomization = |repo: &Path| {
+        fs::write(
+            repo.join("apps/kustomize/kustomization.yaml"),
+            "resources: []\n",
+        )
+        .unwrap();
+    };
+    let skipped = |repo: &Path| {
+        fs::write(repo.join("apps/empty/values.yaml"), "replicas: 3\n").unwrap();
+    };
+    let off = json!([{"name": "enabled", "string": "false"}]);
+    let runs = [
+        generate(&sidecar, &App::new("apps/empty")),
+        generate_with(&sidecar, &App::new("apps/empty"), skipped),
+        generate_with(&sidecar, &App::new("apps/glob-chart"), empty_chart),
+        generate_with(&sidecar, &App::new("apps/kustomize"), empty_kustomization),
+        generate(
+            &sidecar,
+            &App {
+                parameters: off.clone(),
+                ..App::new("apps/empty")
+            },
+        ),
+    ];
+    for (i, out) in runs.iter().enumerate() {
+        assert_eq!(out.code, 0, "run {i}: {}", out.stderr);
+        assert!(!out.stderr.contains("error"), "run {i}: {}", out.stderr);
+        // Nothing from a directory; a renderer's output as it is, which
+        // holds no object.
+        let docs = yaml::parse(&out.stdout).unwrap();
+        assert!(
+            docs.iter().all(|d| yaml::to_json(d).is_null()),
+            "run {i}: {:?}",
+            out.stdout
+        );
+        if i < 2 {
+            assert_eq!(out.stdout, "", "run {i}");
+        }
+    }
+    // Refused on request, by the app or by the platform's plugin command.
+    let refuse = json!([{"name": "refuse-empty", "string": "true"}]);
+    let message = "rendered no manifests, and empty output is refused";
+    generate_with(
+        &sidecar,
+        &App {
+            parameters: refuse.clone(),
+            ..App::new("apps/glob-chart")
+        },
+        empty_chart,
+    )
+    .fails(1, "the app (a Helm chart in .) rendered no manifests");
+    generate(
+        &sidecar,
+        &App {
+            parameters: json!([{"name": "refuse-empty", "string": "true"}, {"name": "enabled", "string": "false"}]),
+            ..App::new("apps/empty")
+        },
+    )
+    .fails(1, message);
+    let direct = |args: &[&str]| {
+        let dir = root().join("testdata/generate/repo/apps/empty");
+        let mut argv = vec!["generate"];
+        argv.extend(args);
+        argv.push(dir.to_str().unwrap());
+        let mut cmd = command(&argv);
+        cmd.env("PULLTHROUGH_REGISTRY", REGISTRY);
+        run_cmd(cmd, b"")
+    };
+    let out = direct(&["--refuse-empty"]);
+    assert_eq!(
+        (out.code, out.stdout.is_empty()),
+        (1, true),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(message), "{}", out.stderr);
+    // --allow-empty, the old opt-in, is still accepted: it is the default.
+    let out = direct(&["--allow-empty"]);
+    assert_eq!(
+        (out.code, out.stdout.is_empty()),
+        (0, true),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(direct(&["--allow-empty", "--refuse-empty"]).code, 2);
 }
 
 #[test]

@@ -40,5 +40,7 @@ mod snapshots;
 mod streams;
 /// The settings table against the README, --help and every reader of text values.
 mod table;
+/// UTF-16 input (byte order mark): written as UTF-8, only images edited.
+mod utf16;
 /// The image-reference vectors of ../shared/vectors, row by row.
 mod vectors;

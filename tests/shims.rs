@@ -928,11 +928,22 @@ fn install_shims_writes_both_executables_and_replaces_old_ones() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
-    let out = crate::kit::run::command(&["install-shims", "/nonexistent/dir"])
+    // A missing directory is made; one that cannot be is an error naming it.
+    let new = dir.path().join("new/tools");
+    let out = crate::kit::run::command(&["install-shims", new.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(new.join("helm").is_file() && new.join("kustomize").is_file());
+    let blocked = dir.path().join("helm/tools");
+    let out = crate::kit::run::command(&["install-shims", blocked.to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("helm/tools"),
+        "{out:?}"
+    );
 }
 
 #[test]

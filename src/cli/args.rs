@@ -13,8 +13,9 @@ pub use super::threads::{ThreadCount, ThreadsArg};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success, including nothing to rewrite and a closed stdout (`| head`)
-  1  the input could not be processed: invalid YAML, invalid UTF-8, unreadable file;
-     generate: a renderer failed, timed out or was stopped by SIGTERM, or nothing rendered
+  1  the input could not be processed: invalid YAML, invalid UTF-8 or UTF-16, unreadable file;
+     generate: a renderer failed, timed out or was stopped by SIGTERM, or, with --refuse-empty
+     or the parameter refuse-empty, nothing rendered
   2  usage or configuration error: bad flag, missing registry, invalid prefix, rule or rules file;
      as helm or kustomize: no real tool found, the shim would run itself, a render into files
   3  --check found images that would be rewritten
@@ -214,9 +215,16 @@ pub struct GenerateArgs {
     /// The app directory.
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
-    /// Succeed with empty output when the app renders no objects (with
-    /// auto-prune, Argo CD then deletes all of the app's resources).
-    #[arg(long)]
+    /// Fail when the app renders no objects, instead of printing nothing:
+    /// an app with no objects, as Argo CD's own sources render one (its
+    /// automated sync does not prune them all unless the Application sets
+    /// allowEmpty). The plugin parameter refuse-empty: "true" does the
+    /// same for one app.
+    #[arg(long, conflicts_with = "allow_empty")]
+    pub refuse_empty: bool,
+    /// Empty output when the app renders no objects: the default since
+    /// refuse-empty; accepted for plugin configurations that pass it.
+    #[arg(long, hide = true)]
     pub allow_empty: bool,
     /// Time the renderers may take in all, then the one running is killed:
     /// seconds, or with a unit (500ms, 45s, 2m); 0 for no limit. Keep it

@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 
 use pullthrough::adapter::krm::ResourceList;
+use pullthrough::encoding::{self, Utf16};
 use pullthrough::settings::Settings;
 use pullthrough::{Config, reference, report};
 
@@ -13,10 +14,42 @@ use super::meta::subcommand_like;
 use super::output::{self, Done, change_line, finish, write_stdout, write_stdout_pieces};
 use super::{Exit, Failure, Host, env};
 
-/// One input, whole: its name (none for stdin) and its bytes.
+/// One input, whole: its name (none for stdin) and its bytes, as UTF-8.
 pub struct Input {
     pub name: Option<String>,
     pub bytes: Vec<u8>,
+    /// The byte order of an input read as UTF-16 (from its byte order mark)
+    /// and transcoded.
+    pub utf16: Option<Utf16>,
+}
+
+impl Input {
+    /// The input as UTF-8: a UTF-16 one (with a byte order mark)
+    /// transcoded, or where it is not valid UTF-16.
+    fn new(name: Option<String>, bytes: Vec<u8>) -> Result<Input, Failure> {
+        match encoding::to_utf8(bytes) {
+            Ok((bytes, utf16)) => Ok(Input { name, bytes, utf16 }),
+            Err(error) => Err(Failure::Stream { name, error }),
+        }
+    }
+}
+
+/// The warning of each input read as UTF-16: the output is UTF-8, which is
+/// what every consumer (kubectl, Helm, Argo CD) reads.
+fn transcoded(inputs: &[Input]) -> Vec<String> {
+    inputs
+        .iter()
+        .filter_map(|i| {
+            i.utf16.map(|order| {
+                format!(
+                    "pullthrough: warning: {}the input is {} (byte order mark); the output is \
+                     UTF-8, as kubectl, Helm and Argo CD read it",
+                    output::at(i.name.as_deref()),
+                    order.name()
+                )
+            })
+        })
+        .collect()
 }
 
 /// A rewrite; `layer` holds the settings of the host's config, under the
@@ -36,13 +69,16 @@ pub fn run(args: &RunArgs, layer: Settings, host: Host) -> Result<Exit, Failure>
     let (inputs, config) =
         if args.inputs.files.is_empty() && !args.check && !io::stdin().is_terminal() {
             let inputs = read_inputs(&args.inputs.files)?;
+            output::notes(&transcoded(&inputs), &args.inputs.output)?;
             if let Some(list) = inputs.first().and_then(|i| ResourceList::read(&i.bytes)) {
                 return super::krm::function(args, &list, layer);
             }
             (inputs, config(layer)?)
         } else {
             let config = config(layer)?;
-            (read_inputs(&args.inputs.files)?, config)
+            let inputs = read_inputs(&args.inputs.files)?;
+            output::notes(&transcoded(&inputs), &args.inputs.output)?;
+            (inputs, config)
         };
     let done = rewrite_inputs(&inputs, &config, threads)?;
     finish(&output::seen(&done), &args.inputs.output)?;
@@ -76,6 +112,7 @@ pub fn images(args: &ImagesArgs) -> Result<Exit, Failure> {
         .sources(Settings::default(), env)?
         .resolve()?;
     let inputs = read_inputs(&args.inputs.files)?;
+    output::notes(&transcoded(&inputs), &args.inputs.output)?;
     let done = rewrite_inputs(&inputs, &config, threads)?;
     finish(&output::seen(&done), &args.inputs.output)?;
     let images = || done.iter().flat_map(|d| &d.outcome.images);
@@ -185,14 +222,12 @@ pub fn rewrite_inputs<'a>(
         .collect()
 }
 
-/// Every input, whole, before anything is written: stdin, or each file.
+/// Every input, whole, before anything is written: stdin, or each file;
+/// each as UTF-8 ([`Input::new`]).
 fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, Failure> {
     let read_stdin = || super::stdin::read_all().map_err(Failure::io("reading stdin"));
     if files.is_empty() {
-        return Ok(vec![Input {
-            name: None,
-            bytes: read_stdin()?,
-        }]);
+        return Ok(vec![Input::new(None, read_stdin()?)?]);
     }
     files
         .iter()
@@ -203,10 +238,7 @@ fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, Failure> {
             } else {
                 std::fs::read(path).map_err(Failure::io(&name))?
             };
-            Ok(Input {
-                name: Some(name),
-                bytes,
-            })
+            Input::new(Some(name), bytes)
         })
         .collect()
 }

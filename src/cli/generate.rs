@@ -49,6 +49,9 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
     if !args.output.quiet && !rendered.stderr.trim().is_empty() {
         eprintln!("{}", rendered.stderr.trim_end());
     }
+    // An app with no objects is an empty app, as in Argo CD, unless the
+    // platform (--refuse-empty) or the app (refuse-empty) wants an error.
+    let refuse_empty = args.refuse_empty || request.parameters.refuse_empty;
     let empty = || Failure::Empty {
         what: match rendered.source {
             Source::Kustomization => "a kustomization",
@@ -58,7 +61,7 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
         dir: args.dir.display().to_string(),
     };
     let Some(config) = config else {
-        if rendered.is_empty() && !args.allow_empty {
+        if rendered.is_empty() && refuse_empty {
             return Err(empty());
         }
         // enabled: "false": the rendered app, unchanged.
@@ -89,7 +92,7 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
         });
     }
     // Counted by the rewrite itself: no second parse of a large app.
-    if done.iter().all(|d| d.outcome.documents == 0) && !args.allow_empty {
+    if done.iter().all(|d| d.outcome.documents == 0) && refuse_empty {
         return Err(empty());
     }
     // Stopped: nothing written, the report and log included.

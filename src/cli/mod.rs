@@ -83,7 +83,7 @@ pub enum Failure {
     Io { what: String, error: std::io::Error },
     /// `generate` with the cache off: a rendered part is not UTF-8.
     NotUtf8 { name: String },
-    /// `generate`: the app rendered no manifests.
+    /// `generate`: the app rendered no manifests, and that is refused.
     Empty { what: &'static str, dir: String },
     /// `generate`: SIGTERM or SIGINT came after rendering.
     Stopped,
@@ -217,8 +217,9 @@ impl fmt::Display for Failure {
             Failure::NotUtf8 { name } => write!(f, "{name}: not valid UTF-8"),
             Failure::Empty { what, dir } => write!(
                 f,
-                "the app ({what} in {dir}) rendered no manifests; refusing empty output, which \
-                 Argo CD would sync as an app with no objects (pass --allow-empty if that is meant)"
+                "the app ({what} in {dir}) rendered no manifests, and empty output is refused \
+                 (the plugin parameter refuse-empty, or --refuse-empty in the plugin's command); \
+                 without it, it is an app with no objects, as in Argo CD"
             ),
             Failure::Stopped => f.write_str("terminated by a signal; nothing written"),
             Failure::Shim(e) => e.fmt(f),

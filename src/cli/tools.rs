@@ -13,10 +13,13 @@ use super::output::write_stdout;
 use super::{Exit, Failure};
 
 /// `pullthrough install-shims DIR`: this binary as `DIR/helm` and
-/// `DIR/kustomize`. Each is written beside its final name and renamed into
-/// place, so a repo-server that starts early never runs half a file.
+/// `DIR/kustomize`, DIR made if missing (an emptyDir exists already; a
+/// directory by hand may not). Each is written beside its final name and
+/// renamed into place, so a repo-server that starts early never runs half a
+/// file.
 pub fn install_shims(dir: &Path) -> Result<Exit, Failure> {
     let me = std::env::current_exe().map_err(Failure::io("finding this executable"))?;
+    fs::create_dir_all(dir).map_err(Failure::io(dir.display().to_string()))?;
     let mut first: Option<std::path::PathBuf> = None;
     for tool in [Tool::Helm, Tool::Kustomize] {
         let target = dir.join(tool.name());

@@ -18,8 +18,9 @@ use serde::Deserialize;
 use super::render::DirectoryOptions;
 
 /// Every parameter name, as `plugin.yaml` announces them.
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 8] = [
     "enabled",
+    "refuse-empty",
     "values-files",
     "helm-parameters",
     "ignore-missing-values-files",
@@ -33,6 +34,9 @@ pub const NAMES: [&str; 7] = [
 pub struct Parameters {
     /// `enabled`: `"false"` renders the app and passes it through unchanged.
     pub enabled: bool,
+    /// `refuse-empty`: `"true"` fails a render with no objects (default
+    /// `"false"`: an app with no objects, as in Argo CD).
+    pub refuse_empty: bool,
     /// `values-files` (array): Helm values files, relative to the app.
     pub values_files: Vec<String>,
     /// `helm-parameters` (map): Helm `--set` values, in key order.
@@ -49,6 +53,7 @@ impl Default for Parameters {
     fn default() -> Self {
         Parameters {
             enabled: true,
+            refuse_empty: false,
             values_files: Vec::new(),
             helm_parameters: Vec::new(),
             ignore_missing_values_files: false,
@@ -150,6 +155,7 @@ impl Parameters {
             };
             match p.name.as_str() {
                 "enabled" => out.enabled = flag(true)?,
+                "refuse-empty" => out.refuse_empty = flag(false)?,
                 "values-files" => {
                     out.values_files = p.array.clone().ok_or_else(|| shape("an array"))?;
                 }
@@ -189,9 +195,11 @@ mod tests {
         let p = Parameters::from_json(
             r#"[{"name":"values-files","array":["values-prod.yaml","b.yaml"]},
                 {"name":"helm-parameters","map":{"replicas":"3","image.tag":"v1"}},
-                {"name":"enabled","string":"False"}]"#,
+                {"name":"enabled","string":"False"},
+                {"name":"refuse-empty","string":"true"}]"#,
         )
         .unwrap();
+        assert!(p.refuse_empty);
         assert_eq!(p.values_files, ["values-prod.yaml", "b.yaml"]);
         assert_eq!(
             p.helm_parameters,

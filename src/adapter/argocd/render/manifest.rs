@@ -53,7 +53,8 @@ pub(super) fn classify(name: &str, bytes: &[u8]) -> Verdict {
                 .to_string(),
         );
     }
-    // Argo CD reads files as UTF-8 and drops a UTF-8 byte order mark.
+    // Argo CD reads files with utfutil: a UTF-8 byte order mark is dropped
+    // (a UTF-16 file is UTF-8 by now: `plain` transcodes it first).
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Verdict::Fail("not valid UTF-8".to_string());

@@ -19,7 +19,12 @@
 //! - A symlink to a file in the repository is read; a symlink to a
 //!   directory is not followed (`filepath.Walk` does not); a symlink that
 //!   leads out of the repository is an error, as in Argo CD, which refuses
-//!   repositories with out-of-bounds symlinks.
+//!   repositories with out-of-bounds symlinks; so is a loop of symlinks,
+//!   while one whose destination is missing is skipped (both as
+//!   `filepath.EvalSymlinks` fails in Argo CD).
+//! - A file that starts with a UTF-16 byte order mark is read as UTF-16, as
+//!   Argo CD's `utfutil` reads it, and passed on as UTF-8
+//!   ([`crate::encoding`]).
 
 use std::path::Path;
 
@@ -27,6 +32,7 @@ use walkdir::WalkDir;
 
 use super::manifest::{self, Verdict};
 use super::{Error, Part, inside};
+use crate::encoding;
 
 /// `directory.*` as plugin parameters; the defaults are Argo CD's (no
 /// subdirectories, no include or exclude).
@@ -64,7 +70,7 @@ pub(super) fn files(
     };
     let include = pattern("directory-include", &options.include)?;
     let exclude = pattern("directory-exclude", &options.exclude)?;
-    let mut note = |rel: &Path, why: &str| {
+    let note = |notes: &mut String, rel: &Path, why: &str| {
         notes.push_str(&format!("pullthrough: skipped {}: {why}\n", rel.display()));
     };
     let mut parts = Vec::new();
@@ -83,7 +89,7 @@ pub(super) fn files(
         let hidden = name.starts_with('.');
         if entry.file_type().is_dir() {
             if hidden && options.recurse {
-                note(rel, "a hidden directory");
+                note(notes, rel, "a hidden directory");
             }
             if hidden || !options.recurse {
                 walk.skip_current_dir();
@@ -96,11 +102,20 @@ pub(super) fn files(
                 Ok(_) => {
                     inside(root, path)?;
                 }
-                Err(_) if wanted(&name) && !hidden => {
-                    note(rel, "a symlink whose destination is missing");
+                Err(_) if !wanted(&name) || hidden => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    note(notes, rel, "a symlink whose destination is missing");
                     continue;
                 }
-                Err(_) => continue,
+                // A loop of links: Argo CD's EvalSymlinks fails on it too.
+                Err(e) => {
+                    return Err(Error::Manifest {
+                        name: rel.display().to_string(),
+                        message: format!(
+                            "cannot follow the symlink: {e}; Argo CD's directory source fails on it too"
+                        ),
+                    });
+                }
             }
         }
         if !wanted(&name) {
@@ -115,7 +130,7 @@ pub(super) fn files(
             } else {
                 "a hidden file"
             };
-            note(rel, why);
+            note(notes, rel, why);
             continue;
         }
         let target = std::fs::metadata(path);
@@ -125,7 +140,7 @@ pub(super) fn files(
             } else {
                 "not a regular file"
             };
-            note(rel, why);
+            note(notes, rel, why);
             continue;
         }
         if exclude.as_ref().is_some_and(|g| g.is_match(rel))
@@ -138,9 +153,21 @@ pub(super) fn files(
             error,
         })?;
         let name = rel.display().to_string();
+        // UTF-16 with a byte order mark, as Argo CD (utfutil) and kubectl
+        // read it: passed on as UTF-8, which Argo CD reads from a plugin.
+        let (bytes, utf16) = encoding::to_utf8(bytes).map_err(|e| Error::Manifest {
+            name: name.clone(),
+            message: e.to_string(),
+        })?;
+        if let Some(order) = utf16 {
+            notes.push_str(&format!(
+                "pullthrough: read {name} as {} (byte order mark), as Argo CD does; passed on as UTF-8\n",
+                order.name()
+            ));
+        }
         match manifest::classify(&name, &bytes) {
             Verdict::Manifest => parts.push(Part { name, bytes }),
-            Verdict::Skip(why) => note(rel, &why),
+            Verdict::Skip(why) => note(notes, rel, &why),
             Verdict::Fail(message) => return Err(Error::Manifest { name, message }),
         }
     }
@@ -329,5 +356,77 @@ mod tests {
         assert!(err.contains("leads out of the repository"), "{err}");
         std::os::unix::fs::symlink(t.path(), app.join("outside")).unwrap();
         assert!(files(&app, &repo, &DirectoryOptions::default(), &mut notes).is_err());
+    }
+
+    #[test]
+    fn a_loop_of_symlinks_fails_as_in_argo_cd() {
+        let t = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("b.json", t.path().join("a.json")).unwrap();
+        std::os::unix::fs::symlink("a.json", t.path().join("b.json")).unwrap();
+        let mut notes = String::new();
+        let err = files(t.path(), t.path(), &DirectoryOptions::default(), &mut notes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("a.json: cannot follow the symlink: "),
+            "{err}"
+        );
+        // Not a manifest name, or hidden: never looked at, as in Argo CD.
+        let t = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("b.txt", t.path().join("a.txt")).unwrap();
+        std::os::unix::fs::symlink("a.txt", t.path().join("b.txt")).unwrap();
+        std::os::unix::fs::symlink(".b.yaml", t.path().join(".a.yaml")).unwrap();
+        std::os::unix::fs::symlink(".a.yaml", t.path().join(".b.yaml")).unwrap();
+        let parts = files(t.path(), t.path(), &DirectoryOptions::default(), &mut notes).unwrap();
+        assert!(parts.is_empty());
+    }
+
+    #[test]
+    fn utf16_files_are_read_as_utf8() {
+        let utf16 = |text: &str, big: bool| {
+            let mut out = if big {
+                vec![0xFE, 0xFF]
+            } else {
+                vec![0xFF, 0xFE]
+            };
+            for u in text.encode_utf16() {
+                out.extend(if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                });
+            }
+            out
+        };
+        let text = "kind: Namespace\r\napiVersion: v1\r\nmetadata: {name: ns}\r\n";
+        let t = tempfile::tempdir().unwrap();
+        fs::write(t.path().join("be.yaml"), utf16(text, true)).unwrap();
+        fs::write(t.path().join("le.yaml"), utf16(text, false)).unwrap();
+        fs::write(
+            t.path().join("skip.yaml"),
+            utf16("# +argocd:skip-file-rendering\n{{ x }}\n", false),
+        )
+        .unwrap();
+        let mut notes = String::new();
+        let parts = files(t.path(), t.path(), &DirectoryOptions::default(), &mut notes).unwrap();
+        assert_eq!(names(&parts), ["be.yaml", "le.yaml"]);
+        assert!(parts.iter().all(|p| p.bytes == text.as_bytes()));
+        assert_eq!(
+            notes,
+            "pullthrough: read be.yaml as UTF-16BE (byte order mark), as Argo CD does; passed on as UTF-8\n\
+             pullthrough: read le.yaml as UTF-16LE (byte order mark), as Argo CD does; passed on as UTF-8\n\
+             pullthrough: read skip.yaml as UTF-16LE (byte order mark), as Argo CD does; passed on as UTF-8\n\
+             pullthrough: skipped skip.yaml: it holds +argocd:skip-file-rendering\n"
+        );
+        let mut bad = utf16("kind: A\n", false);
+        bad.push(b'x');
+        fs::write(t.path().join("odd.yaml"), bad).unwrap();
+        let err = files(t.path(), t.path(), &DirectoryOptions::default(), &mut notes)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "odd.yaml: document 1, line 2, column 1: input is not valid UTF-16LE: an odd number of bytes: the last is half a code unit"
+        );
     }
 }
