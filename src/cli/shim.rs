@@ -13,9 +13,9 @@
 //! **Why a watchdog.** On its deadline Argo CD kills the process it started
 //! with SIGKILL (util/exec: `TimeoutBehavior{SIGKILL}`), and the shim cannot
 //! act on that. Beside the tool, the shim starts a watchdog, a second
-//! pullthrough process ([`WATCHDOG`]) that asks the kernel for SIGTERM when
-//! the shim dies (`PR_SET_PDEATHSIG`) and then kills the tool's whole
-//! process group: the real tool and whatever it started (kustomize's `helm
+//! pullthrough process ([`WATCHDOG`], in a process group of its own) that
+//! asks the kernel for SIGTERM when the shim dies (`PR_SET_PDEATHSIG`) and
+//! then kills the tool's whole process group: the real tool and whatever it started (kustomize's `helm
 //! template`, exec functions, helm's plugins). Without `unsafe` (forbidden
 //! here) a process can set that signal only for itself, hence a process of
 //! its own; it starts beside the tool, not before it, so its start is off
@@ -39,7 +39,7 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use super::output::{self, Done, finish, write_stdout, write_stdout_pieces};
 use super::{Exit, Failure, Host, env};
 
-/// `argv[0]` of the watchdog process: `WATCHDOG SHIM_PID`.
+/// `argv[0]` of the watchdog process: `WATCHDOG SHIM_PID GROUP`.
 pub const WATCHDOG: &str = "pullthrough-shim-watchdog";
 
 /// The signals passed on to the real tool.
@@ -172,48 +172,58 @@ fn watched(
     // Registered before the tool starts, so none is lost.
     let mut signals =
         signal_hook::iterator::Signals::new(FORWARDED).map_err(Failure::io("handling signals"))?;
-    // The watchdog first, leading a process group of its own; the tool then
-    // starts in that group, so there is no moment when the tool runs
-    // unwatched. Not with a terminal on stdin, where only the foreground
-    // group may read it (`helm template -f -` by hand): there the tool
-    // stays in the shim's group, and a terminal's signals reach it as ever.
-    let mut watchdog = match std::io::stdin().is_terminal() {
-        true => None,
-        false => Some(
-            Command::new(SELF_EXE)
-                .arg0(WATCHDOG)
-                .arg(std::process::id().to_string())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .map_err(Failure::io(format!("starting {what}'s watchdog")))?,
-        ),
-    };
-    let group = watchdog.as_ref().map(Pid::from_child);
+    // The tool leads a process group of its own, so that it and all it
+    // starts can be killed together; not with a terminal on stdin, where
+    // only the foreground group may read it (`helm template -f -` by hand):
+    // there the tool stays in the shim's group, and has no watchdog.
+    let own_group = !std::io::stdin().is_terminal();
     let mut command = Command::new(real);
     command.arg0(argv0).args(args).stdout(Stdio::piped());
-    if let Some(group) = group {
-        command.process_group(group.as_raw_nonzero().get());
+    if own_group {
+        command.process_group(0);
     }
-    let spawned = command.spawn();
+    let mut child = command.spawn().map_err(|error| {
+        Failure::Shim(Error::Start {
+            path: real.to_path_buf(),
+            error,
+        })
+    })?;
+    let tool = Pid::from_child(&child);
+    let group = own_group.then_some(tool);
+    // The watchdog next, in a group of its own too (a supervisor that kills
+    // the shim's group must not take it first). It starts while the tool
+    // runs, off the render's path; started before the tool, its start cost
+    // the render 1 to 2 ms (docs/performance.md). The moment between the
+    // two starts is unwatched: Argo CD kills at a deadline, long after.
+    let watchdog = match group {
+        Some(group) => Command::new(SELF_EXE)
+            .arg0(WATCHDOG)
+            .arg(std::process::id().to_string())
+            .arg(group.as_raw_nonzero().to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map(Some),
+        None => Ok(None),
+    };
     let end_watchdog = |watchdog: &mut Option<std::process::Child>| {
         if let Some(watchdog) = watchdog.as_mut() {
             let _ = watchdog.kill();
             let _ = watchdog.wait();
         }
     };
-    let mut child = match spawned {
-        Ok(child) => child,
-        Err(error) => {
-            end_watchdog(&mut watchdog);
-            return Err(Failure::Shim(Error::Start {
-                path: real.to_path_buf(),
-                error,
-            }));
+    let mut watchdog = match watchdog {
+        Ok(w) => w,
+        Err(e) => {
+            if let Some(group) = group {
+                let _ = rustix::process::kill_process_group(group, Signal::KILL);
+            }
+            let _ = child.wait();
+            return Err(Failure::io(format!("starting {what}'s watchdog"))(e));
         }
     };
-    let pid = Pid::from_child(&child);
+    let pid = tool;
     // Until the tool has exited, a signal is the tool's (its group's);
     // after, it has its default meaning for the shim: a SIGTERM while the
     // output is rewritten ends the run with nothing written.
@@ -253,26 +263,25 @@ fn watched(
     Ok((status, stdout))
 }
 
-/// The watchdog: `argv` is `WATCHDOG SHIM_PID`. It leads the process group
-/// the tool runs in; when the shim dies, the group dies.
+/// The watchdog: `argv` is `WATCHDOG SHIM_PID GROUP`. When the shim dies,
+/// the group dies.
 pub fn watchdog(argv: Vec<OsString>) -> ExitCode {
-    let shim = argv
-        .get(1)
-        .and_then(|a| a.to_str())
-        .and_then(|a| a.parse::<i32>().ok())
-        .and_then(Pid::from_raw);
-    let Some(shim) = shim else {
+    let number = |a: Option<&OsString>| {
+        a.and_then(|a| a.to_str())
+            .and_then(|a| a.parse::<i32>().ok())
+            .and_then(Pid::from_raw)
+    };
+    let (Some(shim), Some(group)) = (number(argv.get(1)), number(argv.get(2))) else {
         eprintln!("pullthrough: error: {WATCHDOG} is started by a shim, not by hand");
         return ExitCode::from(Exit::Usage as u8);
     };
-    // The signals a shim forwards reach this group too: here they only
-    // wake the watchdog to look.
+    // Signals only wake the watchdog to look: they are the shim's to act on.
     let Ok(mut signals) = signal_hook::iterator::Signals::new(FORWARDED) else {
         return ExitCode::from(Exit::Input as u8);
     };
     let gone = || rustix::process::getppid() != Some(shim);
     let kill_group = || {
-        let _ = rustix::process::kill_process_group(rustix::process::getpid(), Signal::KILL);
+        let _ = rustix::process::kill_process_group(group, Signal::KILL);
     };
     // The shim's death is a SIGTERM here; it may have died before the
     // request took effect.
@@ -283,6 +292,7 @@ pub fn watchdog(argv: Vec<OsString>) -> ExitCode {
     for _ in signals.forever() {
         if gone() {
             kill_group();
+            break;
         }
     }
     ExitCode::SUCCESS
