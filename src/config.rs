@@ -4,6 +4,7 @@
 //! user with [`Config::new`].
 
 use crate::exclude::Exclude;
+use crate::rename::Renames;
 use crate::rules::Rules;
 use crate::workload::WorkloadSpec;
 
@@ -24,6 +25,8 @@ pub struct Config {
     pub opt_out_annotation: String,
     /// Images never rewritten.
     pub exclude: Exclude,
+    /// Repositories renamed before the rules see them.
+    pub renames: Renames,
     /// Workload paths for kinds the built-in table does not know.
     pub workloads: Vec<WorkloadSpec>,
     /// The generic pod-template rule for unknown kinds.
@@ -81,6 +84,7 @@ impl Config {
             rules,
             opt_out_annotation: DEFAULT_OPT_OUT_ANNOTATION.to_string(),
             exclude: Exclude::default(),
+            renames: Renames::default(),
             workloads: Vec::new(),
             generic: true,
             operator_images: true,

@@ -10,16 +10,22 @@
 //!    embedded in carries the opt-out annotation.
 //! 3. An anchored string is left: its aliases could be anywhere.
 //! 4. Exclude: the first `exclude` pattern that matches the image.
-//! 5. (Renames go here: the renames issue's step, which picks the image to
-//!    look up, comes after exclude, so that an excluded image is never
-//!    renamed, and before the rules, which then see the renamed image.)
+//! 5. Renames ([`crate::rename`]): the first (longest) rule whose FROM the
+//!    repository equals or continues picks the image to look up. It comes
+//!    after exclude, so that an excluded image is never renamed, and before
+//!    the rules, which then see the renamed image as they see any image.
 //! 6. The rules ([`crate::rules`]): other registries, images already
-//!    cached and references that do not parse are kept.
-//! 7. The digest policy: with `--digests keep`, a digest-pinned image stays.
+//!    cached and references that do not parse are kept. A renamed image the
+//!    rules keep is still written renamed ([`Status::Renamed`]): its old
+//!    repository is what the rename says is gone.
+//! 7. The digest policy: with `--digests keep`, a digest-pinned image stays
+//!    out of the cache (renamed, if a rule renames it).
 //! 8. Encode: the new image written into the site's slot
 //!    ([`crate::yaml::scalar::Slot`]); a new image that would need quoting,
 //!    or a slot that cannot be edited in place, leaves the image, with a
-//!    warning. Only a rewritten image keeps the rules' notes.
+//!    warning. Only a written image keeps the rules' notes, and a renamed
+//!    digest pin's warning: a copied repository holds the same manifest
+//!    only if it was copied byte for byte.
 
 use crate::config::{Config, Digests};
 use crate::diag::Warning;
@@ -44,6 +50,9 @@ pub struct Image {
     pub object: Object,
     /// The image as YAML reads it; `None` when the field is not a scalar.
     pub original: Option<String>,
+    /// The image a rename rule made of it, when it was written (as is, or
+    /// then cached).
+    pub renamed: Option<String>,
     /// The new image, when it was rewritten.
     pub result: Option<String>,
     pub status: Status,
@@ -53,8 +62,11 @@ pub struct Image {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Status {
-    /// Rewritten to the cache.
+    /// Rewritten to the cache (renamed first, if `renamed` is set).
     Rewritten,
+    /// Renamed, and the renamed image left out of the cache for the reason
+    /// given (no rule for its registry, `--digests keep`, …).
+    Renamed(Box<Status>),
     /// The object or its pod template carries the opt-out annotation.
     OptedOut,
     /// An `exclude` pattern (the one given) matches the image.
@@ -82,6 +94,7 @@ impl Status {
                 false
             }
             Status::Kept(keep) => keep.is_warning(),
+            Status::Renamed(cache) => cache.is_warning(),
             Status::NotAString | Status::Alias | Status::Anchored | Status::Unsupported(_) => true,
         }
     }
@@ -111,6 +124,12 @@ impl std::fmt::Display for Status {
                 write!(f, "matches exclude pattern {pattern:?}; left unchanged")
             }
             Status::Kept(keep) => keep.fmt(f),
+            // The image is not left unchanged: it is renamed.
+            Status::Renamed(cache) => {
+                let why = cache.to_string();
+                let why = why.strip_suffix("; left unchanged").unwrap_or(&why);
+                write!(f, "renamed, and not cached: {why}")
+            }
             Status::NotAString => f.write_str("not a string; left unchanged"),
             Status::Alias => {
                 f.write_str("an alias, with no scalar of its own to edit; left unchanged")
@@ -142,6 +161,7 @@ pub(crate) fn decide(
     config: &Config,
 ) -> (Image, Option<Edit>, Vec<Warning>) {
     let mut edit = None;
+    let mut renamed_to = None;
     let mut notes = Vec::new();
     let (status, result) = match &site.field {
         // 1.
@@ -154,33 +174,61 @@ pub(crate) fn decide(
         Field::Text(text) => match config.exclude.matches(&text.image) {
             // 4.
             Some(pattern) => (Status::Excluded(pattern.to_string()), None),
-            // 6.
-            None => match config.rules.decide(&text.image) {
-                Decision::Keep(keep) => (Status::Kept(keep), None),
-                // 7.
-                Decision::Rewrite { .. }
-                    if config.digests == Digests::Keep
-                        && reference::is_digest_pinned(&text.image) =>
-                {
-                    (Status::DigestKept, None)
-                }
+            None => {
+                // 5.
+                let renamed = config.renames.rename(&text.image).map(|(_, image)| image);
+                let looked_up = renamed.as_deref().unwrap_or(&text.image);
+                // 6, 7: the cache image and its notes, or why there is none.
+                let cached = match config.rules.decide(looked_up) {
+                    Decision::Keep(keep) => Err(Status::Kept(keep)),
+                    Decision::Rewrite { .. }
+                        if config.digests == Digests::Keep
+                            && reference::is_digest_pinned(looked_up) =>
+                    {
+                        Err(Status::DigestKept)
+                    }
+                    Decision::Rewrite { image, notes } => Ok((image, notes)),
+                };
+                let (status, new, n) = match (cached, renamed.as_ref()) {
+                    (Ok((image, n)), _) => (Status::Rewritten, Some(image), n),
+                    (Err(why), Some(image)) => (
+                        Status::Renamed(Box::new(why)),
+                        Some(image.clone()),
+                        Vec::new(),
+                    ),
+                    (Err(why), None) => (why, None, Vec::new()),
+                };
                 // 8.
-                Decision::Rewrite { image, notes: n } => {
-                    let filled = match (scalar::is_safe_value(&image), &text.slot) {
-                        (false, _) => Err(Status::Unsupported(scalar::Unsupported::UnsafeValue)),
-                        (true, Err(why)) => Err(why.clone().into()),
-                        (true, Ok(slot)) => slot.fill(&image).map_err(Status::Unsupported),
-                    };
-                    match filled {
-                        Ok((span, text)) => {
-                            edit = Some(Edit { span, text });
-                            notes.extend(n.iter().map(ToString::to_string));
-                            (Status::Rewritten, Some(image))
+                match new {
+                    None => (status, None),
+                    Some(image) => {
+                        let filled = match (scalar::is_safe_value(&image), &text.slot) {
+                            (false, _) => {
+                                Err(Status::Unsupported(scalar::Unsupported::UnsafeValue))
+                            }
+                            (true, Err(why)) => Err(why.clone().into()),
+                            (true, Ok(slot)) => slot.fill(&image).map_err(Status::Unsupported),
+                        };
+                        match filled {
+                            Ok((span, written)) => {
+                                edit = Some(Edit {
+                                    span,
+                                    text: written,
+                                });
+                                if let Some(to) = renamed {
+                                    if reference::is_digest_pinned(&to) {
+                                        notes.push(renamed_pin(&text.image, &to));
+                                    }
+                                    renamed_to = Some(to);
+                                }
+                                notes.extend(n.iter().map(ToString::to_string));
+                                (status, Some(image))
+                            }
+                            Err(status) => (status, None),
                         }
-                        Err(status) => (status, None),
                     }
                 }
-            },
+            }
         },
     };
     // The image as written moves into the record: no copy of it is made.
@@ -205,8 +253,18 @@ pub(crate) fn decide(
         item: site.item,
         object: site.object,
         original,
+        renamed: renamed_to,
         result,
         status,
     };
     (record, edit, warnings)
+}
+
+/// The warning of a renamed digest pin: the digest is kept, and names the
+/// same manifest only if the repository was copied byte for byte.
+fn renamed_pin(original: &str, renamed: &str) -> String {
+    format!(
+        "{original:?} is renamed to {renamed:?} with its digest kept: the digest names the same \
+         image only if the repository was copied byte for byte"
+    )
 }

@@ -52,6 +52,7 @@ mod operator;
 mod parallel;
 mod path;
 pub mod reference;
+pub mod rename;
 pub mod report;
 mod rewrite;
 pub mod rules;

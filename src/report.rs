@@ -25,9 +25,13 @@ pub struct Entry<'a> {
     pub column: usize,
     /// The image as written; null when the field is not a scalar.
     pub original: Option<&'a str>,
+    /// The image a rename rule made of it; absent when none did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed: Option<&'a str>,
     /// The new image; null when it was left as written.
     pub result: Option<&'a str>,
-    /// `rewritten`, or why not: `opted-out`, `excluded`, `digest-kept`, `no-rule`,
+    /// `rewritten`, `renamed` (renamed, not cached: `reason` says why), or
+    /// why not: `opted-out`, `excluded`, `digest-kept`, `no-rule`,
     /// `already-cached`, `empty`, `whitespace`, `image-id`, `invalid`,
     /// `not-storable`, `too-long`, `not-a-string`, `alias`, `anchored`,
     /// `unsupported-style`.
@@ -49,6 +53,7 @@ impl<'a> Entry<'a> {
             line: image.line,
             column: image.column,
             original: image.original.as_deref(),
+            renamed: image.renamed.as_deref(),
             result: image.result.as_deref(),
             status: status_name(&image.status),
             reason: reason(&image.status),
@@ -61,6 +66,7 @@ pub fn status_name(status: &Status) -> &'static str {
     match status {
         Status::Rewritten => "rewritten",
         Status::OptedOut => "opted-out",
+        Status::Renamed(_) => "renamed",
         Status::Excluded(_) => "excluded",
         Status::DigestKept => "digest-kept",
         Status::Kept(keep) => match keep {
@@ -93,6 +99,31 @@ pub fn distinct<'a>(images: impl IntoIterator<Item = &'a Image>) -> Vec<(&'a str
     pairs.sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// The rename rules that match no image of a run (as written; opted-out and
+/// excluded images count, as the rule matches them all the same): a typo in
+/// FROM is the likely cause.
+pub fn unused_renames<'a>(
+    renames: &'a crate::rename::Renames,
+    images: impl IntoIterator<Item = &'a Image>,
+) -> Vec<&'a crate::rename::Rename> {
+    let mut used = vec![false; renames.rules().len()];
+    for image in images {
+        let Some(original) = image.original.as_deref() else {
+            continue;
+        };
+        if let Some((rule, _)) = renames.rename(original) {
+            let at = renames.rules().iter().position(|r| std::ptr::eq(r, rule));
+            used[at.expect("a rule of these renames")] = true;
+        }
+    }
+    renames
+        .rules()
+        .iter()
+        .zip(used)
+        .filter_map(|(rule, used)| (!used).then_some(rule))
+        .collect()
 }
 
 /// The name of an image as written: the reference less its `:tag` and

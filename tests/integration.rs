@@ -28,6 +28,8 @@ mod parallel;
 mod properties;
 /// One test per fuzzing or property-test finding.
 mod regression;
+/// Renames before the cache (issue 20): sources, bad values, reports.
+mod renames;
 /// --report, --check, `images`, and the warnings for values left as written.
 mod reports;
 /// The rules file, --rules-from, the environment and precedence.

@@ -177,6 +177,7 @@ fn every_environment_variable_is_in_help_and_readme() {
         "PULLTHROUGH_RULES",
         "PULLTHROUGH_OPT_OUT_ANNOTATION",
         "PULLTHROUGH_EXCLUDE",
+        "PULLTHROUGH_RENAMES",
         "PULLTHROUGH_GENERIC",
         "PULLTHROUGH_OPERATOR_IMAGES",
         "PULLTHROUGH_DIGESTS",

@@ -81,7 +81,7 @@ pub fn run(args: &RunArgs, layer: Settings, host: Host) -> Result<Exit, Failure>
             (inputs, config)
         };
     let done = rewrite_inputs(&inputs, &config, threads)?;
-    finish(&output::seen(&done), &args.inputs.output)?;
+    finish(&output::seen(&done), &config.renames, &args.inputs.output)?;
     if args.check {
         let mut changes = 0;
         for d in &done {
@@ -114,7 +114,7 @@ pub fn images(args: &ImagesArgs) -> Result<Exit, Failure> {
     let inputs = read_inputs(&args.inputs.files)?;
     output::notes(&transcoded(&inputs), &args.inputs.output)?;
     let done = rewrite_inputs(&inputs, &config, threads)?;
-    finish(&output::seen(&done), &args.inputs.output)?;
+    finish(&output::seen(&done), &config.renames, &args.inputs.output)?;
     let images = || done.iter().flat_map(|d| &d.outcome.images);
     let pairs = report::distinct(images());
     let format = if args.json {

@@ -99,6 +99,6 @@ pub fn generate(args: &GenerateArgs) -> Result<Exit, Failure> {
     if let Some(failure) = stopped() {
         return Err(failure);
     }
-    finish(&output::seen(&done), &args.output)?;
+    finish(&output::seen(&done), &config.renames, &args.output)?;
     write_stdout_pieces(&output::pieces(&done))
 }

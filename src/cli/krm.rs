@@ -27,7 +27,7 @@ pub fn function(args: &RunArgs, list: &ResourceList, plugin: Settings) -> Result
         };
         // A report or log that cannot be written is an error like any other:
         // the host still gets the ResourceList, with an error result.
-        finish(&[seen], &args.inputs.output)?;
+        finish(&[seen], &config.renames, &args.inputs.output)?;
         Ok(response.text)
     };
     match answer() {

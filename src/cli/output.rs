@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use pullthrough::rename::Renames;
 use pullthrough::{Image, Plan, Warning, report, stream};
 
 use super::args::OutputArgs;
@@ -43,8 +44,10 @@ pub fn seen<'a>(done: &'a [Done]) -> Vec<Seen<'a>> {
         .collect()
 }
 
-/// Prints and logs the warnings and writes the report.
-pub fn finish(done: &[Seen], output: &OutputArgs) -> Result<(), Failure> {
+/// Prints and logs the warnings, one for each rename rule that matched no
+/// image of the run, and writes the report.
+pub fn finish(done: &[Seen], renames: &Renames, output: &OutputArgs) -> Result<(), Failure> {
+    let unused = report::unused_renames(renames, done.iter().flat_map(|d| d.images));
     let warnings: Vec<String> = done
         .iter()
         .flat_map(|d| {
@@ -53,6 +56,11 @@ pub fn finish(done: &[Seen], output: &OutputArgs) -> Result<(), Failure> {
                 .iter()
                 .map(move |w| format!("pullthrough: warning: {at}{w}"))
         })
+        .chain(
+            unused
+                .iter()
+                .map(|rule| format!("pullthrough: warning: rename \"{rule}\" matches no image")),
+        )
         .collect();
     if !output.quiet {
         for w in &warnings {
@@ -102,17 +110,24 @@ pub fn report_destination(output: &OutputArgs, stdout_free: bool) -> Result<(), 
     }
 }
 
-/// The `--check` line of an image that would be rewritten.
+/// The `--check` line of an image that would be rewritten: `original ->
+/// result`, or with a rename, both steps: `original -> renamed -> result`,
+/// and `original -> renamed (not cached)` when the cache rules keep it.
 pub fn change_line(name: Option<&str>, image: &Image) -> String {
+    let result = image.result.as_deref().unwrap_or_default();
+    let steps = match image.renamed.as_deref() {
+        Some(renamed) if renamed == result => format!("{renamed} (not cached)"),
+        Some(renamed) => format!("{renamed} -> {result}"),
+        None => result.to_string(),
+    };
     format!(
-        "{}document {}, line {}, column {}: {}: {} -> {}",
+        "{}document {}, line {}, column {}: {}: {} -> {steps}",
         at(name),
         image.document,
         image.line,
         image.column,
         image.path,
         image.original.as_deref().unwrap_or_default(),
-        image.result.as_deref().unwrap_or_default()
     )
 }
 

@@ -158,7 +158,7 @@ fn render(tool: Tool, real: &Path, argv0: &OsStr, args: &[OsString]) -> Result<E
         name: Some(format!("{what} output")),
         outcome,
     }];
-    finish(&output::seen(&done), &inputs.output)?;
+    finish(&output::seen(&done), &config.renames, &inputs.output)?;
     write_stdout_pieces(&output::pieces(&done)).map(Into::into)
 }
 

@@ -26,7 +26,7 @@ mod table;
 mod text;
 
 pub use error::{Error, ErrorKind};
-pub use schema::{FullRule, Hosts, RuleList, RuleSpec, Settings};
+pub use schema::{FullRule, Hosts, RenameSpec, RuleList, RuleSpec, Settings};
 pub use sources::{Sources, ambient_region, count_var};
 pub use table::{Flag, Name, PREFIX, REGION_VARIABLES, SETTINGS, Setting, Slot, option_names};
 pub use text::{parse_bool, split_list, value};

@@ -7,6 +7,7 @@ use super::text::split_list;
 use super::{Error, ErrorKind, FullRule, Hosts, Name, RuleList, RuleSpec, Settings};
 use crate::config::{Config, DEFAULT_DOCKER_HUB_PREFIX, DEFAULT_OPT_OUT_ANNOTATION};
 use crate::exclude::Exclude;
+use crate::rename::{Rename, Renames};
 use crate::rules::{self, Rules, Upstream};
 use crate::workload::WorkloadSpec;
 
@@ -18,6 +19,7 @@ struct Checked {
     docker_hub_prefix: Option<String>,
     upstreams: Option<Vec<Upstream>>,
     exclude: Option<Exclude>,
+    renames: Option<Renames>,
     workloads: Option<Vec<WorkloadSpec>>,
 }
 
@@ -54,6 +56,7 @@ impl Settings {
             opt_out_annotation: opt_out_annotation
                 .unwrap_or_else(|| DEFAULT_OPT_OUT_ANNOTATION.to_string()),
             exclude,
+            renames: checked.renames.unwrap_or_default(),
             workloads: checked.workloads.unwrap_or_default(),
             generic: generic.unwrap_or(true),
             operator_images: operator_images.unwrap_or(true),
@@ -104,6 +107,17 @@ impl Settings {
             .exclude
             .map(|patterns| Exclude::new(patterns).map_err(|e| Error::invalid(Name::Exclude, e)))
             .transpose()?;
+        let renames = self
+            .renames
+            .map(|list| {
+                let rules = list.iter().map(|r| {
+                    Rename::new(&r.from, &r.to).map_err(|e| {
+                        Error::invalid(format!("{} \"{}={}\"", Name::Renames, r.from, r.to), e)
+                    })
+                });
+                rules.collect::<Result<Vec<_>, _>>().map(Renames::new)
+            })
+            .transpose()?;
         for (i, w) in self.workloads.iter().flatten().enumerate() {
             w.validate()
                 .map_err(|e| Error::invalid(format!("workloads[{i}]"), e))?;
@@ -116,6 +130,7 @@ impl Settings {
             docker_hub_prefix: self.docker_hub_prefix,
             upstreams,
             exclude,
+            renames,
             workloads: self.workloads,
         })
     }

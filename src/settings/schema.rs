@@ -31,6 +31,8 @@ pub struct Settings {
     pub opt_out_annotation: Option<String>,
     /// Image globs never rewritten.
     pub exclude: Option<Vec<String>>,
+    /// Rename rules: `{from, to}` objects, applied before the rules.
+    pub renames: Option<Vec<RenameSpec>>,
     /// Extra workload paths for kinds the table does not know.
     pub workloads: Option<Vec<WorkloadSpec>>,
     /// The generic pod-template rule for unknown kinds (default on).
@@ -123,4 +125,12 @@ pub struct FullRule {
 pub enum Hosts {
     One(String),
     Many(Vec<String>),
+}
+
+/// One rename rule as written: `FROM=TO`, or `{from, to}` in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameSpec {
+    pub from: String,
+    pub to: String,
 }

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::{RuleList, Settings};
+use super::{RenameSpec, RuleList, Settings};
 use crate::config::{DEFAULT_DOCKER_HUB_PREFIX, DEFAULT_OPT_OUT_ANNOTATION, Digests};
 use crate::workload::WorkloadSpec;
 
@@ -23,6 +23,7 @@ pub enum Name {
     Rules,
     OptOutAnnotation,
     Exclude,
+    Renames,
     Workloads,
     Generic,
     OperatorImages,
@@ -100,6 +101,8 @@ pub enum Slot<'a> {
     Rules(&'a mut Option<RuleList>),
     Switch(&'a mut Option<bool>),
     Digests(&'a mut Option<Digests>),
+    /// `FROM=TO` pairs; a comma-separated text value is a list.
+    Renames(&'a mut Option<Vec<RenameSpec>>),
     Workloads(&'a mut Option<Vec<WorkloadSpec>>),
 }
 
@@ -205,6 +208,21 @@ pub const SETTINGS: &[Setting] = &[
                'docker.io/library/*'). Repeatable; the variable is comma-separated",
         default: None,
         slot: |s| Slot::List(&mut s.exclude),
+    },
+    Setting {
+        name: Name::Renames,
+        option: "renames",
+        file_key: "renames",
+        flag: Flag::Value {
+            long: "rename",
+            value_name: "FROM=TO",
+            variable: "RENAMES",
+        },
+        help: "Rename repository FROM (and every repository under it) to TO before the cache \
+               rules, tag and digest kept (e.g. bitnami=bitnamilegacy). Repeatable; the \
+               variable is comma-separated",
+        default: None,
+        slot: |s| Slot::Renames(&mut s.renames),
     },
     Setting {
         name: Name::Workloads,
@@ -341,7 +359,10 @@ impl Setting {
     /// Whether a text value is a comma-separated list.
     pub fn is_list(&self) -> bool {
         let mut probe = Settings::default();
-        matches!((self.slot)(&mut probe), Slot::List(_) | Slot::Rules(_))
+        matches!(
+            (self.slot)(&mut probe),
+            Slot::List(_) | Slot::Rules(_) | Slot::Renames(_)
+        )
     }
 }
 
@@ -386,7 +407,7 @@ mod tests {
             let mut probe = Settings::default();
             let sample = match (row.slot)(&mut probe) {
                 Slot::Text(_) | Slot::Rules(_) => serde_json::json!("x=y"),
-                Slot::List(_) | Slot::Workloads(_) => serde_json::json!([]),
+                Slot::List(_) | Slot::Renames(_) | Slot::Workloads(_) => serde_json::json!([]),
                 Slot::Switch(_) => serde_json::json!(false),
                 Slot::Digests(_) => serde_json::json!("keep"),
             };
@@ -398,6 +419,7 @@ mod tests {
                 Slot::Rules(v) => v.take().is_some(),
                 Slot::Switch(v) => v.take().is_some(),
                 Slot::Digests(v) => v.take().is_some(),
+                Slot::Renames(v) => v.take().is_some(),
                 Slot::Workloads(v) => v.take().is_some(),
             };
             assert!(filled, "{} fills another field", row.file_key);
@@ -410,7 +432,7 @@ mod tests {
         assert_eq!(
             option_names(),
             "registry, account-id, region, docker-hub-prefix, rules, opt-out-annotation, \
-             exclude, generic, operator-images or digests"
+             exclude, renames, generic, operator-images or digests"
         );
     }
 }

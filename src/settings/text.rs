@@ -4,7 +4,7 @@
 //! ([`Slot`]); layering fills slot by slot ([`Settings::over`]).
 
 use super::table::{SETTINGS, Setting, Slot};
-use super::{Error, RuleList, RuleSpec, Settings};
+use super::{Error, RenameSpec, RuleList, RuleSpec, Settings};
 
 /// The value `raw` stands for: trimmed, and `None` when blank. Pod specs
 /// and charts' env blocks often hold empty values, and a value pasted with
@@ -31,6 +31,23 @@ impl Setting {
             Slot::Rules(slot) => {
                 let rules: Vec<RuleSpec> = split_list(v).into_iter().map(RuleSpec::Short).collect();
                 *slot = (!rules.is_empty()).then_some(RuleList::List(rules));
+            }
+            // `FROM=TO`; what FROM and TO may be is checked with the rest.
+            Slot::Renames(slot) => {
+                let renames = split_list(v)
+                    .into_iter()
+                    .map(|pair| match pair.split_once('=') {
+                        Some((from, to)) => Ok(RenameSpec {
+                            from: from.trim().to_string(),
+                            to: to.trim().to_string(),
+                        }),
+                        None => Err(Error::invalid(
+                            at,
+                            format!("expected FROM=TO, got {pair:?}"),
+                        )),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                *slot = (!renames.is_empty()).then_some(renames);
             }
             Slot::Switch(slot) => {
                 let on = parse_bool(v).ok_or_else(|| {
@@ -63,6 +80,7 @@ impl Settings {
                 (Slot::Text(hi), Slot::Text(lo)) => fill(hi, lo),
                 (Slot::List(hi), Slot::List(lo)) => fill(hi, lo),
                 (Slot::Rules(hi), Slot::Rules(lo)) => fill(hi, lo),
+                (Slot::Renames(hi), Slot::Renames(lo)) => fill(hi, lo),
                 (Slot::Switch(hi), Slot::Switch(lo)) => fill(hi, lo),
                 (Slot::Digests(hi), Slot::Digests(lo)) => fill(hi, lo),
                 (Slot::Workloads(hi), Slot::Workloads(lo)) => fill(hi, lo),
@@ -84,6 +102,12 @@ impl Settings {
                         .filter_map(|v| value(v))
                         .map(str::to_string)
                         .collect();
+                }
+                Slot::Renames(Some(list)) => {
+                    for rename in list {
+                        rename.from = rename.from.trim().to_string();
+                        rename.to = rename.to.trim().to_string();
+                    }
                 }
                 Slot::Rules(slot) => {
                     if matches!(slot, Some(RuleList::Joined(s)) if split_list(s).is_empty()) {
