@@ -193,7 +193,7 @@ fn watched(
     // The watchdog next, in a group of its own too (a supervisor that kills
     // the shim's group must not take it first). It starts while the tool
     // runs, off the render's path; started before the tool, its start cost
-    // the render 1 to 2 ms (docs/performance.md). The moment between the
+    // the render 2 to 3 ms (docs/performance.md). The moment between the
     // two starts is unwatched: Argo CD kills at a deadline, long after.
     let watchdog = match group {
         Some(group) => Command::new(SELF_EXE)
@@ -207,23 +207,14 @@ fn watched(
             .map(Some),
         None => Ok(None),
     };
-    let end_watchdog = |watchdog: &mut Option<std::process::Child>| {
-        if let Some(watchdog) = watchdog.as_mut() {
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
-        }
-    };
     let mut watchdog = match watchdog {
         Ok(w) => w,
         Err(e) => {
-            if let Some(group) = group {
-                let _ = rustix::process::kill_process_group(group, Signal::KILL);
-            }
+            signal_tool(tool, group, Signal::KILL);
             let _ = child.wait();
             return Err(Failure::io(format!("starting {what}'s watchdog"))(e));
         }
     };
-    let pid = tool;
     // Until the tool has exited, a signal is the tool's (its group's);
     // after, it has its default meaning for the shim: a SIGTERM while the
     // output is rewritten ends the run with nothing written.
@@ -235,10 +226,7 @@ fn watched(
                 let _ = signal_hook::low_level::emulate_default_handler(signal);
             }
             if let Some(signal) = Signal::from_named_raw(signal) {
-                let _ = match group {
-                    Some(group) => rustix::process::kill_process_group(group, signal),
-                    None => rustix::process::kill_process(pid, signal),
-                };
+                signal_tool(tool, group, signal);
             }
         }
     });
@@ -252,15 +240,27 @@ fn watched(
     // Exited, and not reaped: its pid stays taken until the watchdog, and
     // the forwarding of signals to it, are done with.
     while let Err(rustix::io::Errno::INTR) = rustix::process::waitid(
-        rustix::process::WaitId::Pid(pid),
+        rustix::process::WaitId::Pid(tool),
         rustix::process::WaitIdOptions::EXITED | rustix::process::WaitIdOptions::NOWAIT,
     ) {}
     exited.store(true, std::sync::atomic::Ordering::SeqCst);
-    end_watchdog(&mut watchdog);
+    if let Some(watchdog) = watchdog.as_mut() {
+        let _ = watchdog.kill();
+        let _ = watchdog.wait();
+    }
     let status = child.wait();
     read.map_err(Failure::io(format!("reading {what}'s output")))?;
     let status = status.map_err(Failure::io(format!("waiting for {what}")))?;
     Ok((status, stdout))
+}
+
+/// Sends `signal` to the tool's process group, or to the tool alone when it
+/// runs in the shim's group (a terminal on stdin).
+fn signal_tool(tool: Pid, group: Option<Pid>, signal: Signal) {
+    let _ = match group {
+        Some(group) => rustix::process::kill_process_group(group, signal),
+        None => rustix::process::kill_process(tool, signal),
+    };
 }
 
 /// The watchdog: `argv` is `WATCHDOG SHIM_PID GROUP`. When the shim dies,
